@@ -1,0 +1,169 @@
+"""Turn generated gast functions into a Python module on disk, and import it.
+
+Input: gast ``FunctionDef`` nodes, the names they use bound to live objects
+(:class:`Imports`), and comments placed as marker statements.  Output: the
+module's source text (``ast.unparse``, markers replaced by ``# ...`` lines,
+an import header so the printed source runs as is) and the imported module.
+The file is written to the cache directory and imported from there, so
+tracebacks and ``pdb`` show real lines.
+"""
+import ast
+import builtins
+import hashlib
+import importlib.util
+import inspect
+import os
+import re
+import sys
+import tempfile
+
+import gast
+
+from . import runtime
+
+_COMMENT = "__s2sad_comment_%d__"
+_COMMENT_RE = re.compile(r"^(\s*)__s2sad_comment_(\d+)__$", re.M)
+
+
+class Imports:
+    """Names the generated module uses, each bound to one live object.
+
+    The user's free names are bound first; a template name that would clash
+    with a user name bound to something else gets an alias (``_np``).
+    """
+
+    def __init__(self, namer, user_namespace):
+        self.namer = namer
+        self.bound = dict(user_namespace)
+        self.user = set(user_namespace)
+        self.namer.reserve(self.bound)
+
+    def bind(self, name, obj):
+        """The name under which ``obj`` is reachable (``name`` if free)."""
+        if name in self.bound:
+            if self.bound[name] is obj:
+                return name
+            for alias, value in self.bound.items():
+                if value is obj and alias.lstrip("_") == name.lstrip("_"):
+                    return alias
+            name = self.namer.unique("_" + name.lstrip("_"))
+        self.namer.reserve([name])
+        self.bound[name] = obj
+        return name
+
+    def runtime(self, name):
+        """Bind the runtime helper ``name`` (from :mod:`s2sad.runtime`)."""
+        return self.bind(name, getattr(runtime, name))
+
+    def header(self, used):
+        """Import lines for the names in ``used`` that the module reads."""
+        modules, froms, others = [], {}, []
+        for name in sorted(used):
+            if name not in self.bound:
+                continue
+            obj = self.bound[name]
+            if inspect.ismodule(obj):
+                if obj.__name__ == name:
+                    modules.append("import %s" % name)
+                else:
+                    modules.append("import %s as %s" % (obj.__name__, name))
+                continue
+            origin = _importable(obj)
+            if origin is None:
+                if name not in _BUILTINS:
+                    others.append(name)
+                continue
+            module, qualname = origin
+            if module == "builtins":
+                continue
+            froms.setdefault(module, []).append(
+                qualname if qualname == name else "%s as %s" % (qualname, name))
+        lines = sorted(set(modules))
+        for module in sorted(froms):
+            lines.append("from %s import %s" % (module, ", ".join(froms[module])))
+        if others:
+            lines.append("# Bound from the user's namespace: %s" % ", ".join(others))
+        return lines
+
+
+_BUILTINS = set(dir(builtins))
+
+
+def _importable(obj):
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not module or not qualname or "<" in qualname or module == "__main__":
+        return None
+    mod = sys.modules.get(module)
+    target = mod
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+    if target is not obj:
+        return None
+    return module, qualname
+
+
+class Comments:
+    """Comment marker statements, rendered as ``# text`` lines by :func:`render`."""
+
+    def __init__(self):
+        self.texts = []
+
+    def __call__(self, text):
+        self.texts.append(text)
+        return gast.Expr(value=gast.Name(id=_COMMENT % (len(self.texts) - 1), ctx=gast.Load(),
+                                         annotation=None, type_comment=None))
+
+
+def render(functions, comments, docstring, imports):
+    """Source text of a module holding ``functions`` (gast FunctionDefs)."""
+    module = gast.Module(body=list(functions), type_ignores=[])
+    tree = gast.gast_to_ast(module)
+    ast.fix_missing_locations(tree)
+    body = ast.unparse(tree).replace("\n\ndef ", "\n\n\ndef ")
+    body = _COMMENT_RE.sub(lambda m: "%s# %s" % (m.group(1), comments.texts[int(m.group(2))]),
+                           body)
+    used = {n.id for n in gast.walk(module) if isinstance(n, gast.Name)}
+    lines = ['"""%s"""' % docstring] + imports.header(used)
+    return "\n".join(lines) + "\n\n\n" + body + "\n"
+
+
+def cache_dir():
+    """Directory for generated modules (``$S2SAD_CACHE_DIR`` or ``~/.cache/s2sad``)."""
+    path = os.environ.get("S2SAD_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "s2sad")
+    try:
+        os.makedirs(path, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    path = os.path.join(tempfile.gettempdir(), "s2sad-%d" % os.getuid())
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def load(source, stem, namespace):
+    """Write ``source`` to the cache directory and import it.
+
+    Args:
+      source: module source text.
+      stem: readable file-name stem (``model__dloss_dw``).
+      namespace: names to pre-bind in the module (objects the header cannot
+        import, such as the user's globals).
+    """
+    digest = hashlib.sha1(source.encode()).hexdigest()[:8]
+    safe = re.sub(r"[^0-9A-Za-z_]", "_", stem)
+    path = os.path.join(cache_dir(), "%s__%s.py" % (safe, digest))
+    if not os.path.exists(path):
+        tmp = "%s.%d.tmp" % (path, os.getpid())
+        with open(tmp, "w") as handle:
+            handle.write(source)
+        os.replace(tmp, path)
+    name = "s2sad_generated.%s__%s" % (safe, digest)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(namespace)
+    spec.loader.exec_module(module)
+    return module

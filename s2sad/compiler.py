@@ -1,0 +1,350 @@
+"""The driver: user function in, compiled derivative out, cached.
+
+``derivative(fn, mode, wrt, has_aux, optimize)`` runs the pipeline of
+design.md §1 (parse -> fence -> ANF -> activity -> reverse -> optimize ->
+codegen) and returns a :class:`Derivative`.  Results are cached per function
+object (weakly) and per (mode, wrt, has_aux, optimize, rule generation), so
+calling ``grad(f)`` again never re-transforms.
+
+Calling conventions of the generated code:
+
+* ``mode="grad"`` (joint motion): ``d{f}_d{x}(*args, b{out}=1.0)`` returns
+  ``(value, grads)``, or ``((value, aux), grads)`` with ``has_aux``; ``grads``
+  is one value for one ``wrt`` position, else a tuple.
+* ``mode="vjp"`` (split motion): ``{f}_forward(*args)`` returns
+  ``(out, residuals)`` (``((out, aux), residuals)`` with ``has_aux``) and
+  ``{f}_backward(residuals, b{out})`` a tuple with one gradient per ``wrt``.
+"""
+import ast
+import os
+import weakref
+
+import gast
+
+from . import fence, rules
+from .annotations import getanno, setanno
+from .codegen import Comments, Imports, load, render
+from .errors import InternalError
+from .naming import Namer
+from .parsing import local_names, parse_function, unwrap
+from .transforms.activity import active_variables
+from .transforms.anf import anf
+from .transforms.optimize import optimize as optimize_body, simplify_stmt
+from .transforms.reverse import Reverse, load as load_name
+from .transforms.shapes import drop_unbroadcasts, shape_classes
+
+__all__ = ["derivative", "Derivative", "stats", "clear_cache"]
+
+MODES = ("grad", "vjp")
+stats = {"transforms": 0}
+_CACHE = weakref.WeakKeyDictionary()
+
+
+class Derivative:
+    """A compiled derivative: ``source``, ``module`` and the generated callables.
+
+    ``function`` for joint motion; ``forward``/``backward`` for split motion.
+    """
+
+    def __init__(self, name, source, module, mode):
+        self.name = name
+        self.source = source
+        self.module = module
+        self.mode = mode
+        if mode == "grad":
+            self.function = getattr(module, name)
+        else:
+            self.forward = getattr(module, name + "_forward")
+            self.backward = getattr(module, name + "_backward")
+
+    def __repr__(self):
+        return "<s2sad.Derivative %s (%s)>" % (self.name, self.mode)
+
+
+def clear_cache():
+    """Forget every compiled derivative (the files on disk stay)."""
+    _CACHE.clear()
+
+
+def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True):
+    """Compile (or fetch from the cache) the derivative of ``fn``.
+
+    Args:
+      fn: a Python function with readable source.
+      mode: ``"grad"`` (joint) or ``"vjp"`` (split forward/backward).
+      wrt: positions of the differentiated parameters.
+      has_aux: ``fn`` returns ``(output, aux)``; only ``output`` is differentiated.
+      optimize: run the clean-up passes (off shows the raw transform).
+    Returns:
+      a :class:`Derivative`.
+    """
+    if mode not in MODES:
+        raise ValueError("mode must be one of %s, got %r" % (MODES, mode))
+    rules.load_builtin_rules()
+    fn = unwrap(fn)
+    key = (mode, tuple(wrt), bool(has_aux), bool(optimize), rules.generation())
+    try:
+        per_fn = _CACHE.setdefault(fn, {})
+    except TypeError:
+        per_fn = {}
+    found = per_fn.get(key)
+    if found is None:
+        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize)
+        stats["transforms"] += 1
+    return found
+
+
+class Context:
+    """What the transforms share while compiling one function."""
+
+    def __init__(self, parsed, namer):
+        self.parsed = parsed
+        self.namer = namer
+        self.namespace = parsed.namespace
+        self.imports = Imports(namer, parsed.namespace)
+        self.locals = local_names(parsed.fdef)
+        self.comments = Comments()
+
+    def is_local(self, name):
+        return name in self.locals
+
+    def unsupported(self, node, construct, hint):
+        origin = getanno(node, "origin") or node
+        return fence.reject(self.parsed, origin, construct, hint)
+
+
+def _build(fn, mode, wrt, has_aux, optimize):
+    parsed = parse_function(fn)
+    fence.check(parsed)
+    fdef = parsed.fdef
+    _record_text(parsed)
+    params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
+    for i in wrt:
+        if not -len(params) <= i < len(params):
+            raise ValueError(
+                "cannot differentiate argument %d of %s: it takes %d positional parameter(s)%s"
+                % (i, fdef.name, len(params), " (differentiating *args is not supported)"
+                   if fdef.args.vararg else ""))
+    wrt_names = [params[i] for i in wrt]
+    namer = Namer(local_names(fdef) | set(parsed.namespace), parsed.module_names)
+    ctx = Context(parsed, namer)
+    anf(fdef, namer, parsed.namespace)
+    ctx.locals = local_names(fdef)
+    body = fdef.body
+    if not body or not isinstance(body[-1], gast.Return):
+        body.append(gast.Return(value=gast.Constant(value=None, kind=None)))
+    ret = body[-1]
+    for stmt in body[:-1]:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Return):
+                raise ctx.unsupported(node, "return before the end of the function", "")
+    value, aux = _split_output(ctx, ret, body, has_aux)
+    outputs = [e.id for e in _elements(value) if isinstance(e, gast.Name)]
+    active = active_variables(body[:-1], wrt_names, outputs, ctx.namespace, ctx.is_local)
+    rev = Reverse(ctx, active, _containers(body))
+    stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
+    name = namer.unique(stem)
+    seed, seed_stmts = _seed(ctx, rev, value)
+    adjoint = seed_stmts + rev.body(body[:-1])
+    grads = [load_name(rev.adj(w)) if w in rev.defined else _zeros(ctx, w) for w in wrt_names]
+    primal = body[:-1]
+    if optimize and "unbroadcast" in ctx.imports.bound:
+        classes = shape_classes(primal, rev.adjoint_names(), ctx.imports.bound)
+        adjoint = [simplify_stmt(s, ctx.imports.bound) for s in adjoint]
+        adjoint = drop_unbroadcasts(adjoint, classes, ctx.imports.runtime("unbroadcast"))
+    backward = _with_comments(ctx, adjoint)
+    result = value if aux is None else gast.Tuple(elts=[value, aux], ctx=gast.Load())
+    if mode == "grad":
+        grads_node = grads[0] if len(grads) == 1 else _tuple(grads)
+        ret_node = gast.Return(value=_tuple([result, grads_node]))
+        fbody = primal + backward
+        if optimize:
+            fbody = optimize_body(fbody, ctx.imports.bound, _reads(ret_node))
+        fbody = _sections(ctx, fbody, primal) + [ret_node]
+        args = _with_seed(fdef.args, seed)
+        functions = [_function(name, args, fbody)]
+    else:
+        grads_ret = gast.Return(value=_tuple(grads))
+        if optimize:
+            backward = optimize_body(backward, ctx.imports.bound, _reads(grads_ret))
+        residuals = sorted(_free_reads(backward + [grads_ret]) & (ctx.locals | set(params))
+                           - {seed})
+        res_node = _tuple([load_name(r) for r in residuals])
+        fwd_ret = gast.Return(value=_tuple([result, res_node]))
+        if optimize:
+            primal = optimize_body(primal, ctx.imports.bound, _reads(fwd_ret))
+        unpack = gast.Assign(targets=[gast.Tuple(
+            elts=[gast.Name(id=r, ctx=gast.Store(), annotation=None, type_comment=None)
+                  for r in residuals], ctx=gast.Store())],
+            value=load_name("residuals"), type_comment=None)
+        bargs = _arguments(["residuals", seed])
+        functions = [
+            _function(name + "_forward", fdef.args, primal + [fwd_ret]),
+            _function(name + "_backward", bargs,
+                      ([unpack] if residuals else []) + _drop_empty_comments(backward)
+                      + [grads_ret]),
+        ]
+    doc = "Derivative of %s (%s:%s), generated by s2sad: %s mode, d/d(%s)." % (
+        fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1,
+        "reverse" if mode == "grad" else "split reverse", ", ".join(wrt_names))
+    source = render(functions, ctx.comments, doc, ctx.imports)
+    try:
+        module = load(source, "%s__%s" % (getattr(parsed.func, "__module__", "") or "fn", name),
+                      ctx.imports.bound)
+    except SyntaxError as err:
+        raise InternalError("generated code does not compile: %s" % err, source) from None
+    return Derivative(name, source, module, mode)
+
+
+# --- helpers ---
+
+def _record_text(parsed):
+    """Annotate each user statement with its text for ``# Grad of:`` comments."""
+    for node in gast.walk(parsed.fdef):
+        if isinstance(node, gast.stmt) and node is not parsed.fdef:
+            text = ast.unparse(gast.gast_to_ast(node)).split("\n")[0]
+            if isinstance(node, (gast.If, gast.For, gast.While)):
+                text = text.rstrip(":") + ":"
+            setanno(node, "text", "%s  (%s:%s)" % (
+                text, os.path.basename(parsed.filename), parsed.lineno(node)))
+
+
+def _split_output(ctx, ret, body, has_aux):
+    """The differentiated output and the aux value of the return statement."""
+    value = ret.value
+    if not has_aux:
+        return value, None
+    if isinstance(value, gast.Name):  # res = (loss, aux); return res
+        for stmt in body:
+            if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and stmt.targets[0].id == value.id):
+                value = stmt.value
+    if isinstance(value, gast.Tuple) and len(value.elts) == 2:
+        return value.elts[0], value.elts[1]
+    got = ("%d values" % len(value.elts)) if isinstance(value, gast.Tuple) else "one value"
+    raise ctx.unsupported(ret, "has_aux=True with a function that returns " + got,
+                          "return a literal pair: `return out, aux`")
+
+
+def _elements(value):
+    return value.elts if isinstance(value, gast.Tuple) else [value]
+
+
+def _seed(ctx, rev, value):
+    """The seed parameter name, and statements spreading it over tuple outputs."""
+    if not isinstance(value, gast.Tuple):
+        if isinstance(value, gast.Name) and value.id in rev.active:
+            return rev.seed(value.id), []
+        return ctx.namer.unique("bout"), []
+    seed = ctx.namer.unique("bout")
+    stmts = []
+    for i, elt in enumerate(value.elts):
+        if isinstance(elt, gast.Name) and elt.id in rev.active:
+            part = gast.Subscript(value=load_name(seed), slice=gast.Constant(value=i, kind=None),
+                                  ctx=gast.Load())
+            stmts.append(rev.accumulate(elt.id, part))
+    return seed, stmts
+
+
+def _zeros(ctx, name):
+    return gast.Call(func=load_name(ctx.imports.runtime("zeros_like")),
+                     args=[load_name(name)], keywords=[])
+
+
+def _containers(body):
+    """Variables whose adjoint may be a container (tuple/list/dict)."""
+    names = set()
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Assign) and isinstance(node.value, (gast.Tuple, gast.List,
+                                                                     gast.Dict)):
+            names.update(t.id for t in node.targets if isinstance(t, gast.Name))
+        if (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+                and not isinstance(node.slice, (gast.Slice, gast.Tuple))):
+            names.add(node.value.id)
+    return names
+
+
+def _with_comments(ctx, stmts):
+    out, last = [], None
+    for stmt in stmts:
+        origin = getanno(stmt, "origin")
+        if origin is not last and origin is not None:
+            text = getanno(origin, "text")
+            if text:
+                out.append(ctx.comments("Grad of: " + text))
+            last = origin
+        out.append(stmt)
+    return out
+
+
+def _is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name)
+            and stmt.value.id.startswith("__s2sad_comment_"))
+
+
+def _drop_empty_comments(stmts):
+    out = []
+    for i, stmt in enumerate(stmts):
+        if _is_comment(stmt) and (i + 1 == len(stmts) or _is_comment(stmts[i + 1])):
+            continue
+        out.append(stmt)
+    return out
+
+
+def _sections(ctx, body, primal):
+    """``# Forward pass`` / ``# Backward pass`` headers around the joint body."""
+    primal_ids = {id(s) for s in primal}
+    split = 0
+    while split < len(body) and id(body[split]) in primal_ids:
+        split += 1
+    fwd, bwd = body[:split], _drop_empty_comments(body[split:])
+    out = [ctx.comments("Forward pass")] + fwd if fwd else []
+    if bwd:
+        out += [ctx.comments("Backward pass")] + bwd
+    return out
+
+
+def _reads(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _free_reads(stmts):
+    """Names read in ``stmts`` before (or without) being assigned there."""
+    assigned, free = set(), set()
+    for stmt in stmts:
+        free |= _reads(stmt) - assigned
+        assigned |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Store)}
+    return free
+
+
+def _tuple(elts):
+    return gast.Tuple(elts=list(elts), ctx=gast.Load())
+
+
+def _arguments(names, defaults=()):
+    return gast.arguments(
+        args=[gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+              for n in names],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=list(defaults))
+
+
+def _with_seed(args, seed):
+    import copy
+    args = copy.deepcopy(args)
+    param = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
+    one = gast.Constant(value=1.0, kind=None)
+    if args.vararg is None and not args.kwonlyargs:
+        args.args.append(param)
+        args.defaults.append(one)
+    else:
+        args.kwonlyargs.append(param)
+        args.kw_defaults.append(one)
+    return args
+
+
+def _function(name, args, body):
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])

@@ -1,0 +1,113 @@
+"""Deterministic, readable, unique names for generated code.
+
+Temporaries are named after the expression they hold (``x_plus_y``,
+``tanh_z``); a name longer than :data:`MAX_LEN` falls back to ``_t1``,
+``_t2``, ...  Collisions get ``2``, ``3``, ... appended.  Adjoints are ``b`` +
+the primal name, tangents ``d`` + the primal name.
+"""
+import gast
+
+MAX_LEN = 15
+
+_OPS = {
+    gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over",
+    gast.Pow: "pow", gast.MatMult: "at", gast.FloorDiv: "floordiv", gast.Mod: "mod",
+}
+_UNARY = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not", gast.Invert: "inv"}
+
+
+class Namer:
+    """Hands out names unique within one generated module."""
+
+    def __init__(self, taken=(), modules=()):
+        self.taken = set(taken)
+        self.modules = set(modules)
+        self._counter = 0
+
+    def reserve(self, names):
+        """Mark ``names`` as used."""
+        self.taken.update(names)
+
+    def unique(self, base):
+        """``base`` if free, else ``base2``, ``base3``, ..."""
+        base = base or "_t"
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        stem = base.rstrip("0123456789") or base
+        n = 2
+        while "%s%d" % (stem, n) in self.taken:
+            n += 1
+        name = "%s%d" % (stem, n)
+        self.taken.add(name)
+        return name
+
+    def temp(self, expr=None):
+        """A fresh name describing ``expr`` (a gast expression)."""
+        base = describe(expr, self.modules) if expr is not None else None
+        if not base or len(base) > MAX_LEN:
+            self._counter += 1
+            while "_t%d" % self._counter in self.taken:
+                self._counter += 1
+            name = "_t%d" % self._counter
+            self.taken.add(name)
+            return name
+        return self.unique(base)
+
+    def adjoint(self, name):
+        """The adjoint name of primal ``name`` (not reserved: deterministic)."""
+        return "b" + name.lstrip("_") if name.startswith("_") else "b" + name
+
+    def tangent(self, name):
+        """The tangent name of primal ``name``."""
+        return "d" + name.lstrip("_") if name.startswith("_") else "d" + name
+
+
+def describe(node, modules=()):
+    """A short identifier describing expression ``node``, or None.
+
+    ``modules`` are names bound to modules: ``np.tanh(z)`` is ``tanh_z``.
+    """
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Constant):
+        value = node.value
+        if isinstance(value, bool) or value is None:
+            return str(value).lower()
+        if isinstance(value, int) and value >= 0:
+            return str(value)
+        return None
+    if isinstance(node, gast.BinOp):
+        left, right = describe(node.left, modules), describe(node.right, modules)
+        op = _OPS.get(type(node.op))
+        if left and right and op:
+            return "%s_%s_%s" % (left, op, right)
+        return op
+    if isinstance(node, gast.UnaryOp):
+        inner = describe(node.operand, modules)
+        return "%s_%s" % (_UNARY.get(type(node.op), "op"), inner) if inner else None
+    if isinstance(node, gast.Call):
+        func = node.func
+        fname = func.attr if isinstance(func, gast.Attribute) else describe(func, modules)
+        if not fname:
+            return None
+        first = None
+        if isinstance(func, gast.Attribute) and not (isinstance(func.value, gast.Name) and func.value.id in modules):
+            first = describe(func.value, modules)
+        elif node.args:
+            first = describe(node.args[0], modules)
+        return "%s_%s" % (fname, first) if first else fname
+    if isinstance(node, gast.Attribute):
+        inner = describe(node.value, modules)
+        return "%s_%s" % (inner, node.attr) if inner else node.attr
+    if isinstance(node, gast.Subscript):
+        inner = describe(node.value, modules)
+        idx = describe(node.slice, modules)
+        if inner and idx:
+            return "%s_%s" % (inner, idx)
+        return "%s_item" % inner if inner else None
+    if isinstance(node, gast.Compare) and len(node.ops) == 1:
+        left, right = describe(node.left, modules), describe(node.comparators[0], modules)
+        return "%s_cmp_%s" % (left, right) if left and right else "cond"
+    return None
+

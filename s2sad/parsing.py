@@ -1,0 +1,137 @@
+"""Read a user function's source and resolve its free names.
+
+Input: a live Python function.  Output: a :class:`Parsed` record holding the
+``gast.FunctionDef`` (decorators stripped, line numbers relative to the
+snippet), the file name and line offset, the file's lines (for comments and
+error messages), and ``namespace``: every free name of the function bound to
+the live object it refers to now (closure cells, then globals, then builtins).
+"""
+import builtins
+import functools
+import inspect
+import linecache
+import textwrap
+
+import gast
+
+from .errors import SourceUnavailableError
+
+
+class Parsed:
+    """A parsed user function.
+
+    Attributes:
+      func: the live function.
+      fdef: its ``gast.FunctionDef``.
+      filename: file the source came from.
+      line_offset: add to a node's ``lineno`` to get the line in ``filename``.
+      namespace: free name -> live object.
+      module_names: free names bound to modules (``np``, ``math``).
+    """
+
+    def __init__(self, func, fdef, filename, line_offset, namespace):
+        self.func = func
+        self.fdef = fdef
+        self.filename = filename
+        self.line_offset = line_offset
+        self.namespace = namespace
+        self.module_names = {k for k, v in namespace.items() if inspect.ismodule(v)}
+
+    @property
+    def name(self):
+        return self.fdef.name
+
+    def lineno(self, node):
+        """Line of ``node`` in the user's file (or None)."""
+        line = getattr(node, "lineno", None)
+        return None if line is None else line + self.line_offset
+
+    def source_line(self, node):
+        """The user's source line of ``node``, stripped ('' if unknown)."""
+        line = self.lineno(node)
+        if line is None:
+            return ""
+        return linecache.getline(self.filename, line).strip()
+
+    def where(self, node):
+        """``file.py:LINE`` of ``node``."""
+        return "%s:%s" % (self.filename, self.lineno(node))
+
+
+def unwrap(func):
+    """The plain Python function behind decorators of s2sad and functools."""
+    while True:
+        inner = getattr(func, "__s2sad_wrapped__", None) or getattr(func, "__wrapped__", None)
+        if inner is None or isinstance(func, functools.partial):
+            return func
+        func = inner
+
+
+def parse_function(func):
+    """Parse ``func`` into a :class:`Parsed` record.
+
+    Raises:
+      SourceUnavailableError: builtins, C functions, functions defined in a
+        REPL or by ``exec``.
+    """
+    func = unwrap(func)
+    if not inspect.isfunction(func):
+        raise SourceUnavailableError(
+            "s2sad can only differentiate Python functions with readable source, got %r. "
+            "Wrap it in a def, or register a rule with s2sad.rules.adjoint." % (func,))
+    if func.__name__ == "<lambda>":
+        raise SourceUnavailableError(
+            "s2sad cannot yet read the source of a lambda (%s). Use a def." % func.__qualname__)
+    try:
+        lines, first = inspect.getsourcelines(func)
+        filename = inspect.getsourcefile(func) or func.__code__.co_filename
+    except (OSError, TypeError):
+        raise SourceUnavailableError(
+            "cannot read the source of %s (defined in %s): s2sad needs the function's source "
+            "file. Define it in a .py file, or register a rule with s2sad.rules.adjoint."
+            % (func.__qualname__, func.__code__.co_filename)) from None
+    tree = gast.parse(textwrap.dedent("".join(lines)))
+    fdef = tree.body[0]
+    if not isinstance(fdef, gast.FunctionDef):
+        raise SourceUnavailableError("expected a def for %s" % func.__qualname__)
+    fdef.decorator_list = []
+    namespace = resolve_free_names(func, fdef)
+    return Parsed(func, fdef, filename, first - 1, namespace)
+
+
+def local_names(fdef):
+    """Parameter names and every name the body assigns."""
+    args = fdef.args
+    names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            names.add(extra.id)
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            names.add(node.id)
+    return names
+
+
+def resolve_free_names(func, fdef):
+    """Map each free name of ``fdef`` to the live object ``func`` sees."""
+    closure = {}
+    if func.__closure__:
+        for name, cell in zip(func.__code__.co_freevars, func.__closure__):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # empty cell: defined later in the enclosing scope
+                pass
+    local = local_names(fdef)
+    namespace = {}
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            name = node.id
+            if name in local or name in namespace:
+                continue
+            if name in closure:
+                namespace[name] = closure[name]
+            elif name in func.__globals__:
+                namespace[name] = func.__globals__[name]
+            elif hasattr(builtins, name):
+                namespace[name] = getattr(builtins, name)
+    return namespace

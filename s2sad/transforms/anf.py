@@ -1,0 +1,348 @@
+"""A-normal form: one operation per statement.
+
+Input: a fenced ``gast.FunctionDef``.  Output: the same function whose body
+holds only these statement shapes (``a``, ``b`` are *atoms*: a Name, a
+Constant, or a read-only chain of attributes on a free name such as
+``np.pi``)::
+
+    x = a                       x = a <binop> b        x = <unaryop> a
+    x = a <cmp> b               x = f(a, *b, k=a)      x = a.attr
+    x = a[i]                    x = (a, b)  [a, b]  {k: a}
+    x = <boolean/format expression kept whole>  (non-differentiable)
+    return a      return (a, b)      f(a)  (expression statement)
+    if a: ...     for x in a: ...    while ...: ...    assert/raise/break/continue
+
+Call arguments, subscripts and slices may hold inline tuples/lists of atoms
+(``np.concatenate((a, b))``, ``x[1:n, None]``).  Desugaring done here:
+``x += y`` becomes ``x = x + y``; ``a, b = e`` becomes element reads;
+chained comparisons become ``and`` of single ones; ``return expr`` stores
+``expr`` in a variable named after the function.
+
+In straight-line code a variable that is assigned again is renamed (SSA):
+``x = x * 2`` becomes ``x2 = x * 2`` and later reads use ``x2``, so the
+backward sweep can read every intermediate value without a tape.
+
+Every produced statement carries the annotation ``origin``: the user's
+statement it came from (for ``# Grad of:`` comments and error locations).
+"""
+import gast
+
+from ..annotations import getanno, setanno
+
+class ANF:
+    """Flatten a function body; see the module docstring for the grammar."""
+
+    def __init__(self, namer, free_names, func_name):
+        self.namer = namer
+        self.free = set(free_names)
+        self.func_name = func_name
+        self.renames = {}
+        self.defined = set()
+        self.depth = 0
+        self.out = None
+        self.origin = None
+
+    # --- entry point ---
+
+    def function(self, fdef):
+        args = fdef.args
+        for a in args.posonlyargs + args.args + args.kwonlyargs:
+            self.defined.add(a.id)
+        for extra in (args.vararg, args.kwarg):
+            if extra is not None:
+                self.defined.add(extra.id)
+        fdef.body = self.body(fdef.body)
+        return fdef
+
+    def body(self, stmts):
+        saved = self.out
+        self.out = []
+        for stmt in stmts:
+            self.origin = getanno(stmt, "origin") or stmt
+            self.stmt(stmt)
+        result, self.out = self.out, saved
+        return result
+
+    def emit(self, stmt):
+        setanno(stmt, "origin", self.origin)
+        gast.copy_location(stmt, self.origin)
+        self.out.append(stmt)
+        return stmt
+
+    # --- statements ---
+
+    def stmt(self, s):
+        method = getattr(self, "stmt_" + type(s).__name__, None)
+        if method is None:
+            self.emit(self.rename_loads(s))
+        else:
+            method(s)
+
+    def stmt_Expr(self, s):
+        if isinstance(s.value, gast.Constant):  # docstring or bare constant
+            return
+        self.emit(gast.Expr(value=self.simple(s.value)))
+
+    def stmt_Pass(self, s):
+        return
+
+    def stmt_Assign(self, s):
+        if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            self.assign_name(s.targets[0].id, self.simple(s.value))
+            return
+        value = s.value
+        if len(s.targets) > 1 or not self.is_atom(value):
+            if all(isinstance(t, gast.Name) for t in s.targets) or not isinstance(
+                    value, (gast.Tuple, gast.List)):
+                value = self.atom(value)
+        for target in s.targets:
+            self.assign(target, value)
+
+    def stmt_AnnAssign(self, s):
+        if s.value is not None:
+            self.assign(s.target, self.simple(s.value))
+
+    def stmt_AugAssign(self, s):
+        target = s.target
+        if isinstance(target, gast.Name):
+            load = gast.Name(id=target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            value = gast.BinOp(left=load, op=s.op, right=s.value)
+            self.assign_name(target.id, self.simple(value))
+        else:
+            self.emit(gast.AugAssign(target=self.store_target(target), op=s.op,
+                                     value=self.atom(s.value)))
+
+    def stmt_Return(self, s):
+        value = s.value
+        if value is None:
+            value = gast.Constant(value=None, kind=None)
+        if isinstance(value, gast.Tuple):
+            value = gast.Tuple(elts=[self.returned(e) for e in value.elts], ctx=gast.Load())
+        else:
+            value = self.returned(value)
+        self.emit(gast.Return(value=value))
+
+    def returned(self, expr):
+        if self.is_atom(expr):
+            return self.load_atom(expr)
+        name = self.namer.unique(self.func_name)
+        self.assign_name(name, self.simple(expr), fresh=True)
+        return _load(name)
+
+    def stmt_If(self, s):
+        test = self.atom(s.test)
+        self.depth += 1
+        node = gast.If(test=test, body=self.body(s.body), orelse=self.body(s.orelse))
+        self.depth -= 1
+        self.emit(node)
+
+    def stmt_For(self, s):
+        it = self.atom(s.iter)
+        self.depth += 1
+        target = s.target
+        body = s.body
+        if not isinstance(target, gast.Name):
+            tmp = self.namer.temp()
+            unpack = gast.Assign(targets=[target], value=_load(tmp), type_comment=None)
+            gast.copy_location(unpack, s)
+            setanno(unpack, "origin", s)
+            body = [unpack] + body
+            target = gast.Name(id=tmp, ctx=gast.Store(), annotation=None, type_comment=None)
+        else:
+            target = gast.Name(id=self.store_name(target.id), ctx=gast.Store(),
+                               annotation=None, type_comment=None)
+        node = gast.For(target=target, iter=it, body=self.body(body),
+                        orelse=self.body(s.orelse), type_comment=None)
+        self.depth -= 1
+        self.emit(node)
+
+    def stmt_While(self, s):
+        self.depth += 1
+        saved = self.out
+        self.out = []
+        test = self.atom(s.test)
+        prelude = self.out
+        self.out = saved
+        node = gast.While(test=test, body=self.body(s.body), orelse=self.body(s.orelse))
+        setanno(node, "prelude", prelude)
+        self.depth -= 1
+        self.emit(node)
+
+    # --- assignment helpers ---
+
+    def assign(self, target, value):
+        if isinstance(target, gast.Name):
+            self.assign_name(target.id, value)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                # evaluate every element before binding any target (a, b = b, a)
+                elts = [self.atom(e) if not isinstance(e, gast.Constant) else e
+                        for e in value.elts]
+                if self.depth:
+                    elts = [self.atom(_load(e.id)) if isinstance(e, gast.Name)
+                            and e.id in _stored_names(target) else e for e in elts]
+                for t, e in zip(target.elts, elts):
+                    self.assign(t, e)
+            else:
+                value = self.atom(value)
+                for i, t in enumerate(target.elts):
+                    index = gast.Constant(value=i, kind=None)
+                    self.assign(t, gast.Subscript(value=value, slice=index, ctx=gast.Load()))
+        else:
+            self.emit(gast.Assign(targets=[self.store_target(target)],
+                                  value=self.atom(value), type_comment=None))
+
+    def assign_name(self, name, value, fresh=False):
+        if not self.is_simple(value):
+            value = self.simple(value)
+        target = name if fresh else self.store_name(name)
+        self.emit(gast.Assign(
+            targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None, type_comment=None)],
+            value=value, type_comment=None))
+
+    def store_name(self, name):
+        """The SSA name a store to ``name`` writes (renamed in straight-line code)."""
+        if name in self.defined and self.depth == 0:
+            new = self.namer.unique(name)
+            self.renames[name] = new
+            self.defined.add(new)
+            return new
+        self.defined.add(name)
+        return self.renames.get(name, name)
+
+    def store_target(self, target):
+        """A subscript store target with atom value and index."""
+        if isinstance(target, gast.Subscript):
+            return gast.Subscript(value=self.load_atom(target.value),
+                                  slice=self.index(target.slice), ctx=gast.Store())
+        return target
+
+    # --- expressions ---
+
+    def is_atom(self, node):
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return True
+        if isinstance(node, gast.Attribute):
+            root = node
+            while isinstance(root, gast.Attribute):
+                root = root.value
+            return isinstance(root, gast.Name) and root.id in self.free and root.id not in self.defined
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            return isinstance(node.operand, gast.Constant)
+        return False
+
+    def is_simple(self, node):
+        """True if ``node`` is already one operation on atoms."""
+        return self.is_atom(node) and not isinstance(node, gast.UnaryOp)
+
+    def load_atom(self, node):
+        if isinstance(node, gast.Name):
+            return _load(self.renames.get(node.id, node.id))
+        if isinstance(node, gast.UnaryOp):  # -1.0 -> constant
+            value = node.operand.value
+            return gast.Constant(value=-value if isinstance(node.op, gast.USub) else value,
+                                 kind=None)
+        return node
+
+    def atom(self, expr):
+        """An atom holding ``expr``'s value (emitting statements as needed)."""
+        if self.is_atom(expr):
+            return self.load_atom(expr)
+        simple = self.simple(expr)
+        if self.is_atom(simple):
+            return simple
+        name = self.namer.temp(simple)
+        self.defined.add(name)
+        self.emit(gast.Assign(
+            targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)],
+            value=simple, type_comment=None))
+        return _load(name)
+
+    def simple(self, expr):
+        """``expr`` as one operation on atoms."""
+        if self.is_atom(expr):
+            return self.load_atom(expr)
+        method = getattr(self, "expr_" + type(expr).__name__, None)
+        if method is None:  # kept whole (boolean logic, f-strings, ...)
+            return self.rename_loads(expr)
+        return method(expr)
+
+    def rename_loads(self, node):
+        """``node`` with reads of SSA-renamed variables pointing at the new names."""
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
+                sub.id = self.renames.get(sub.id, sub.id)
+        return node
+
+    def expr_BinOp(self, e):
+        return gast.BinOp(left=self.atom(e.left), op=e.op, right=self.atom(e.right))
+
+    def expr_UnaryOp(self, e):
+        return gast.UnaryOp(op=e.op, operand=self.atom(e.operand))
+
+    def expr_Compare(self, e):
+        if len(e.ops) == 1:
+            return gast.Compare(left=self.atom(e.left), ops=e.ops,
+                                comparators=[self.atom(e.comparators[0])])
+        parts = []
+        left = self.atom(e.left)
+        for op, right in zip(e.ops, e.comparators):
+            right = self.atom(right)
+            parts.append(self.atom(gast.Compare(left=left, ops=[op], comparators=[right])))
+            left = right
+        return gast.BoolOp(op=gast.And(), values=parts)
+
+    def expr_Call(self, e):
+        func = e.func
+        if not self.is_atom(func):
+            if isinstance(func, gast.Attribute):
+                func = gast.Attribute(value=self.atom(func.value), attr=func.attr,
+                                      ctx=gast.Load())
+            else:
+                func = self.atom(func)
+        args = [gast.Starred(value=self.atom(a.value), ctx=gast.Load())
+                if isinstance(a, gast.Starred) else self.argument(a) for a in e.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value)) for k in e.keywords]
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def argument(self, a):
+        if isinstance(a, (gast.Tuple, gast.List)):
+            return type(a)(elts=[self.argument(x) for x in a.elts], ctx=gast.Load())
+        return self.atom(a)
+
+    def expr_Attribute(self, e):
+        return gast.Attribute(value=self.atom(e.value), attr=e.attr, ctx=gast.Load())
+
+    def expr_Subscript(self, e):
+        return gast.Subscript(value=self.atom(e.value), slice=self.index(e.slice),
+                              ctx=gast.Load())
+
+    def index(self, idx):
+        if isinstance(idx, gast.Slice):
+            return gast.Slice(*(None if p is None else self.atom(p)
+                                for p in (idx.lower, idx.upper, idx.step)))
+        if isinstance(idx, gast.Tuple):
+            return gast.Tuple(elts=[self.index(x) for x in idx.elts], ctx=gast.Load())
+        return self.atom(idx)
+
+    def expr_Tuple(self, e):
+        return type(e)(elts=[self.atom(x) for x in e.elts], ctx=gast.Load())
+
+    expr_List = expr_Tuple
+
+    def expr_Dict(self, e):
+        return gast.Dict(keys=[None if k is None else self.atom(k) for k in e.keys],
+                         values=[self.atom(v) for v in e.values])
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _stored_names(target):
+    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+
+
+def anf(fdef, namer, free_names):
+    """Rewrite ``fdef`` in place into A-normal form; returns it."""
+    return ANF(namer, free_names, fdef.name).function(fdef)

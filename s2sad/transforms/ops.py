@@ -1,0 +1,126 @@
+"""What operation the right-hand side of an ANF assignment performs.
+
+Input: an ANF expression (see :mod:`s2sad.transforms.anf`) and the function's
+namespace.  Output: an :class:`Op` giving its kind and, for calls, operators,
+subscripts and attributes, the rule key and the argument nodes.  Shared by
+activity analysis and both AD modes, so they agree on what is differentiable.
+"""
+import operator
+
+import gast
+
+from .. import rules
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos}
+
+
+class Op:
+    """A classified right-hand side.
+
+    ``kind`` is one of ``"const"`` (no inputs), ``"copy"`` (``x = a``),
+    ``"literal"`` (tuple/list/dict display), ``"nondiff"`` (boolean or
+    integer-valued: comparisons, ``x.shape``, registered non-differentiable
+    calls), ``"rule"`` (a registered adjoint rule), ``"function"`` (a Python
+    function to differentiate recursively) or ``"unknown"`` (no rule).
+    """
+
+    def __init__(self, kind, key=None, args=(), keywords=None, func=None):
+        self.kind = kind
+        self.key = key
+        self.args = list(args)
+        self.keywords = dict(keywords or {})
+        self.func = func
+
+    def inputs(self):
+        """Names read as differentiable inputs."""
+        nodes = list(self.args) + list(self.keywords.values())
+        return [n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, gast.Load)]
+
+
+def resolve(node, namespace):
+    """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError."""
+    if isinstance(node, gast.Name):
+        return namespace[node.id]
+    if isinstance(node, gast.Attribute):
+        try:
+            return getattr(resolve(node.value, namespace), node.attr)
+        except AttributeError:
+            raise KeyError(node.attr) from None
+    raise KeyError(node)
+
+
+def index_expr(idx):
+    """A subscript index as an ordinary expression (``1:n`` -> ``slice(1, n)``)."""
+    if isinstance(idx, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (idx.lower, idx.upper, idx.step)]
+        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
+            parts.pop()
+        if len(parts) == 1:
+            parts.insert(0, gast.Constant(value=None, kind=None))
+        return gast.Call(func=gast.Name(id="slice", ctx=gast.Load(), annotation=None,
+                                        type_comment=None), args=parts, keywords=[])
+    if isinstance(idx, gast.Tuple):
+        return gast.Tuple(elts=[index_expr(e) for e in idx.elts], ctx=gast.Load())
+    return idx
+
+
+def classify(value, namespace, is_local):
+    """Classify ANF expression ``value``; ``is_local(name)`` tells local variables."""
+    if isinstance(value, gast.Constant):
+        return Op("const")
+    if isinstance(value, gast.Name):
+        return Op("copy", args=[value]) if is_local(value.id) else Op("const")
+    if isinstance(value, gast.BinOp):
+        return _keyed(BINOPS.get(type(value.op)), [value.left, value.right])
+    if isinstance(value, gast.UnaryOp):
+        key = UNARYOPS.get(type(value.op))
+        return _keyed(key, [value.operand]) if key else Op("nondiff")
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        return Op("literal")
+    if isinstance(value, gast.Subscript):
+        return _keyed(operator.getitem, [value.value, index_expr(value.slice)])
+    if isinstance(value, gast.Attribute):
+        root = value
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if isinstance(root, gast.Name) and not is_local(root.id):
+            return Op("const")
+        return _keyed(rules.attribute(value.attr), [value.value])
+    if isinstance(value, gast.Call):
+        return _call(value, namespace, is_local)
+    return Op("nondiff")  # comparisons, boolean logic, f-strings
+
+
+def _keyed(key, args, keywords=None, func=None):
+    if key is None:
+        return Op("unknown", key, args, keywords)
+    if rules.is_nondifferentiable(key):
+        return Op("nondiff", key, args, keywords)
+    if rules.lookup_adjoint(key) is not None or rules.lookup_tangent(key) is not None:
+        return Op("rule", key, args, keywords)
+    if func is not None:
+        return Op("function", key, args, keywords, func)
+    return Op("unknown", key, args, keywords)
+
+
+def _call(value, namespace, is_local):
+    keywords = {k.arg: k.value for k in value.keywords if k.arg is not None}
+    func = value.func
+    root = func
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if isinstance(func, gast.Attribute) and isinstance(root, gast.Name) and is_local(root.id):
+        return _keyed(rules.method(func.attr), [func.value] + value.args, keywords)
+    try:
+        obj = resolve(func, namespace)
+    except KeyError:
+        return Op("unknown", getattr(func, "id", None), value.args, keywords)
+    pyfunc = obj if getattr(obj, "__code__", None) is not None else None
+    return _keyed(obj, value.args, keywords, func=pyfunc)

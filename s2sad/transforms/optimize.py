@@ -1,0 +1,247 @@
+"""Clean up generated function bodies, to a fixed point.
+
+Input: a list of gast statements (any shapes; comment markers are plain
+``Expr(Name)`` nodes and are kept).  Output: an equivalent list where
+
+* constant sub-expressions are folded and algebraic identities applied
+  (``x ** 1``, ``x * 1``, ``x + 0``, ``0 * x`` with a symbolic zero, ...);
+* copies ``a = b`` between single-assignment variables are propagated;
+* assignments whose value is never read and whose right-hand side has no
+  side effects are removed.
+
+Passes only rewrite top-level straight-line statements; statements inside
+loops and branches are simplified but never moved or deleted.
+"""
+import inspect
+import numbers
+
+import gast
+
+from .. import rules
+from .ops import resolve
+
+_MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "update",
+             "setdefault", "sort", "reverse", "fill", "put", "itemset", "resize",
+             "popitem", "add", "discard"}
+_PURE_MODULES = ("numpy", "math", "s2sad", "builtins", "operator", "_operator")
+
+
+def optimize(body, namespace, keep=()):
+    """Optimise ``body`` (a list of statements); ``keep`` are names read after it."""
+    body = [simplify_stmt(s, namespace) for s in body]
+    while True:
+        size = len(body)
+        body = propagate_copies(body, keep)
+        body = eliminate_dead(body, namespace, keep)
+        if len(body) == size:
+            return body
+
+
+# --- algebraic simplification ---
+
+class ZeroSimplifier(gast.NodeTransformer):
+    """Fold constants and drop identities bottom-up.
+
+    With a ``namespace``, calls to s2sad's runtime helpers also lose trailing
+    arguments equal to their defaults (``unreduce(g, x, None, False)`` ->
+    ``unreduce(g, x)``).
+    """
+
+    def __init__(self, namespace=None):
+        self.namespace = namespace or {}
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        lv, rv = _number(left), _number(right)
+        if lv is not None and rv is not None:
+            folded = _fold(op, lv, rv)
+            if folded is not None:
+                return gast.Constant(value=folded, kind=None)
+        if isinstance(op, gast.Mult):
+            if lv == 1:
+                return right
+            if rv == 1:
+                return left
+            if _is_zero(left) or _is_zero(right):
+                return _zero()
+        if isinstance(op, gast.Div):
+            if rv == 1:
+                return left
+            if _is_zero(left):
+                return _zero()
+        if isinstance(op, gast.Add):
+            if _is_zero(left):
+                return right
+            if _is_zero(right):
+                return left
+        if isinstance(op, gast.Sub):
+            if _is_zero(right):
+                return left
+            if _is_zero(left):
+                return gast.UnaryOp(op=gast.USub(), operand=right)
+        if isinstance(op, gast.Pow) and rv == 1:
+            return left
+        if isinstance(op, gast.MatMult) and (_is_zero(left) or _is_zero(right)):
+            return _zero()
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub):
+            if _is_zero(node.operand):
+                return _zero()
+            value = _number(node.operand)
+            if value is not None:
+                return gast.Constant(value=-value, kind=None)
+            if isinstance(node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
+                return node.operand.operand
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        # a linear function of a symbolic zero is zero (tangents of inactive inputs)
+        if node.args and _is_zero(node.args[0]) and getattr(node.func, "_s2sad_linear", False):
+            return _zero()
+        if isinstance(node.func, gast.Name):
+            func = self.namespace.get(node.func.id)
+            if getattr(func, "__module__", None) == "s2sad.runtime":
+                _drop_default_args(node, func)
+        return node
+
+
+def _drop_default_args(call, func):
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return
+    while call.args and len(call.args) <= len(params):
+        param, arg = params[len(call.args) - 1], call.args[-1]
+        if (param.default is param.empty or not isinstance(arg, gast.Constant)
+                or arg.value is not param.default and arg.value != param.default
+                or type(arg.value) is not type(param.default)):
+            return
+        call.args.pop()
+
+
+def _zero():
+    node = gast.Constant(value=0.0, kind=None)
+    node._s2sad_zero = True
+    return node
+
+
+def _is_zero(node):
+    return isinstance(node, gast.Constant) and getattr(node, "_s2sad_zero", False)
+
+
+def _number(node):
+    if isinstance(node, gast.Constant) and isinstance(node.value, numbers.Number) \
+            and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _fold(op, a, b):
+    try:
+        if isinstance(op, gast.Add):
+            return a + b
+        if isinstance(op, gast.Sub):
+            return a - b
+        if isinstance(op, gast.Mult):
+            return a * b
+        if isinstance(op, gast.Div) and b != 0:
+            return a / b
+    except (OverflowError, TypeError):
+        return None
+    return None
+
+
+def simplify_stmt(stmt, namespace=None):
+    """``stmt`` with its expressions simplified."""
+    return ZeroSimplifier(namespace).visit(stmt)
+
+
+# --- copy propagation and dead code ---
+
+def _assign_counts(body):
+    counts = {}
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
+
+
+def _reads(node):
+    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)]
+
+
+def propagate_copies(body, keep=()):
+    """Replace ``a`` by ``b`` after ``a = b`` when both are assigned once."""
+    counts = _assign_counts(body)
+    for i, stmt in enumerate(body):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Name)):
+            continue
+        a, b = stmt.targets[0].id, stmt.value.id
+        if a in keep or counts.get(a, 0) != 1 or counts.get(b, 0) > 1 or a == b:
+            continue
+        if any(a in _reads(s) for s in body[:i]):
+            continue
+        if counts.get(b, 0) == 1 and not any(
+                isinstance(n, gast.Name) and n.id == b and isinstance(n.ctx, gast.Store)
+                for s in body[:i] for n in gast.walk(s)):
+            continue  # b is assigned after this copy: keep the copy
+        rest = body[i + 1:]
+        for s in rest:
+            for node in gast.walk(s):
+                if isinstance(node, gast.Name) and node.id == a:
+                    node.id = b
+        return body[:i] + propagate_copies(rest, keep)
+    return body
+
+
+def eliminate_dead(body, namespace, keep=()):
+    """Drop assignments to names never read afterwards (and with pure values)."""
+    live = set(keep)
+    out = []
+    for stmt in reversed(body):
+        if (isinstance(stmt, gast.Assign) and all(
+                isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets)):
+            targets = {n.id for t in stmt.targets for n in gast.walk(t)
+                       if isinstance(n, gast.Name)}
+            if not targets & live and is_pure(stmt.value, namespace):
+                continue
+            live -= targets
+        live.update(_reads(stmt))
+        if isinstance(stmt, (gast.For, gast.While)):
+            # a loop reads what its body writes on the next iteration
+            live.update(n.id for n in gast.walk(stmt) if isinstance(n, gast.Name))
+        out.append(stmt)
+    return out[::-1]
+
+
+def is_pure(expr, namespace):
+    """True if evaluating ``expr`` has no side effects we must keep."""
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Call) and not _pure_call(node.func, namespace):
+            return False
+    return True
+
+
+def _pure_call(func, namespace):
+    if isinstance(func, gast.Attribute):
+        root = func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not (isinstance(root, gast.Name) and root.id in namespace):
+            return func.attr not in _MUTATING
+    try:
+        obj = resolve(func, namespace)
+    except KeyError:
+        return False
+    if rules.lookup_adjoint(obj) is not None or rules.is_nondifferentiable(obj):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] in _PURE_MODULES or type(obj).__name__ == "ufunc"
