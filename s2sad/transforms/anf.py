@@ -41,6 +41,8 @@ class ANF:
         self.depth = 0
         self.out = None
         self.origin = None
+        self.read = set()
+        self.loop_written = set()
 
     # --- entry point ---
 
@@ -64,6 +66,10 @@ class ANF:
         return result
 
     def emit(self, stmt):
+        self.read.update(n.id for n in gast.walk(stmt)
+                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
+        if self.depth:
+            self.loop_written.update(_written([stmt]))
         setanno(stmt, "origin", self.origin)
         gast.copy_location(stmt, self.origin)
         self.out.append(stmt)
@@ -124,19 +130,25 @@ class ANF:
 
     def returned(self, expr):
         if self.is_atom(expr):
-            return self.load_atom(expr)
+            atom = self.load_atom(expr)
+            if not (isinstance(atom, gast.Name) and atom.id in self.loop_written):
+                return atom
         name = self.namer.unique(self.func_name)
         self.assign_name(name, self.simple(expr), fresh=True)
         return _load(name)
 
     def stmt_If(self, s):
+        self.enter_compound(s)
         test = self.atom(s.test)
+        if isinstance(test, gast.Name) and test.id in _written(s.body + s.orelse):
+            test = self.atom(gast.Call(func=_load("bool"), args=[test], keywords=[]))
         self.depth += 1
         node = gast.If(test=test, body=self.body(s.body), orelse=self.body(s.orelse))
         self.depth -= 1
         self.emit(node)
 
     def stmt_For(self, s):
+        self.enter_compound(s)
         it = self.atom(s.iter)
         self.depth += 1
         target = s.target
@@ -157,16 +169,39 @@ class ANF:
         self.emit(node)
 
     def stmt_While(self, s):
+        self.enter_compound(s)
         self.depth += 1
-        saved = self.out
-        self.out = []
-        test = self.atom(s.test)
-        prelude = self.out
-        self.out = saved
-        node = gast.While(test=test, body=self.body(s.body), orelse=self.body(s.orelse))
-        setanno(node, "prelude", prelude)
+        test_name = self.namer.temp(s.test) if not isinstance(s.test, gast.Name) else None
+        if test_name:
+            self.assign_name(test_name, s.test, fresh=True)
+            test = _load(test_name)
+            again = gast.Assign(targets=[gast.Name(id=test_name, ctx=gast.Store(),
+                                                   annotation=None, type_comment=None)],
+                                value=s.test, type_comment=None)
+            gast.copy_location(again, s)
+            body = self.body(s.body + [again])
+        else:
+            test = self.load_atom(s.test)
+            body = self.body(s.body)
+        node = gast.While(test=test, body=body, orelse=[])
         self.depth -= 1
         self.emit(node)
+
+    def enter_compound(self, s):
+        """Before a top-level compound statement, give a fresh SSA name to each
+        variable it overwrites that earlier code read, so the backward sweep of
+        that earlier code still sees the value it read."""
+        if self.depth:
+            return
+        for name in sorted(_written([s])):
+            current = self.renames.get(name, name)
+            if name in self.defined and current in self.read:
+                new = self.namer.unique(name)
+                self.emit(gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(),
+                                                         annotation=None, type_comment=None)],
+                                      value=_load(current), type_comment=None))
+                self.renames[name] = new
+                self.defined.add(new)
 
     # --- assignment helpers ---
 
@@ -195,6 +230,10 @@ class ANF:
     def assign_name(self, name, value, fresh=False):
         if not self.is_simple(value):
             value = self.simple(value)
+        if self.depth and not self.is_atom(value) and self.renames.get(name, name) in {
+                n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
+            # x = f(x) inside control flow: keep the old x apart from the new one
+            value = self.atom(value)
         target = name if fresh else self.store_name(name)
         self.emit(gast.Assign(
             targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None, type_comment=None)],
@@ -274,6 +313,33 @@ class ANF:
                 sub.id = self.renames.get(sub.id, sub.id)
         return node
 
+    def expr_IfExp(self, e):
+        name = self.namer.temp()
+        test = self.atom(e.test)
+        self.depth += 1
+        body = self.body([_assign_stmt(name, e.body, self.origin)])
+        orelse = self.body([_assign_stmt(name, e.orelse, self.origin)])
+        self.depth -= 1
+        self.emit(gast.If(test=test, body=body, orelse=orelse))
+        self.defined.add(name)
+        return _load(name)
+
+    def expr_BoolOp(self, e):
+        """``a and b`` evaluates ``b`` only when ``a`` is true: an if statement."""
+        name = self.namer.temp()
+        first = self.atom(e.values[0])
+        self.assign_name(name, first, fresh=True)
+        rest = e.values[1:]
+        rest_value = rest[0] if len(rest) == 1 else gast.BoolOp(op=e.op, values=rest)
+        test = _load(name)
+        if isinstance(e.op, gast.Or):
+            test = self.atom(gast.UnaryOp(op=gast.Not(), operand=test))
+        self.depth += 1
+        body = self.body([_assign_stmt(name, rest_value, self.origin)])
+        self.depth -= 1
+        self.emit(gast.If(test=test, body=body, orelse=[]))
+        return _load(name)
+
     def expr_BinOp(self, e):
         return gast.BinOp(left=self.atom(e.left), op=e.op, right=self.atom(e.right))
 
@@ -337,6 +403,19 @@ class ANF:
 
 def _load(name):
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign_stmt(name, value, origin):
+    stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)], value=value, type_comment=None)
+    setanno(stmt, "origin", origin)
+    return gast.copy_location(stmt, origin)
+
+
+def _written(stmts):
+    """Names stored anywhere in ``stmts``."""
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _stored_names(target):

@@ -17,6 +17,7 @@ from .. import rules
 from ..annotations import getanno, setanno
 from ..errors import MissingRuleError, RuleError
 from ..templates import Contribution, instantiate
+from .dataflow import has_own_break, read, upward_exposed, written
 from .ops import classify
 
 
@@ -48,6 +49,9 @@ class Reverse:
         self.containers = set(containers)
         self.defined = set()
         self._names = {}
+        self.stack_name = None
+        self.overwritten = None  # names written by the enclosing top-level compound
+        self.restored = set()  # loop targets the backward loops set themselves
 
     def adj(self, name):
         """The adjoint variable name of primal ``name`` (memoised, unique)."""
@@ -80,28 +84,176 @@ class Reverse:
     # --- statements ---
 
     def body(self, stmts):
-        """Adjoint statements of ``stmts`` (processed last to first)."""
-        out = []
+        """``(primal, adjoint)`` for ``stmts``: the primal statements with the
+        tape pushes they need, and the adjoint statements in backward order."""
+        primal, adjoint = [], []
         for stmt in reversed(stmts):
-            new = self.statement(stmt)
-            for s in new:
+            p, a = self.statement(stmt)
+            for s in a:
                 if getanno(s, "origin") is None:
                     setanno(s, "origin", getanno(stmt, "origin"))
-            out.extend(new)
-        return out
+            primal[:0] = p
+            adjoint.extend(a)
+        return primal, adjoint
 
     def statement(self, stmt):
-        if isinstance(stmt, gast.Assign):
-            target = stmt.targets[0]
-            if isinstance(target, gast.Name):
-                return self.assignment(target.id, stmt.value, stmt)
-        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass)):
-            return []
-        if isinstance(stmt, gast.Assign) or isinstance(stmt, gast.AugAssign):
-            raise self.ctx.unsupported(stmt, "assigning into an array or container",
-                                       "build a new array (np.concatenate, np.where) instead")
-        raise self.ctx.unsupported(stmt, "control flow (%s) in reverse mode"
-                                   % type(stmt).__name__.lower(), "")
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            name = stmt.targets[0].id
+            adjoint = self.assignment(name, stmt.value, stmt)
+            self.defined.discard(name)  # an earlier value of `name` starts at zero
+            return self.taped([stmt], adjoint)
+        if isinstance(stmt, gast.If):
+            return self.if_stmt(stmt)
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt)
+        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass, gast.Break)):
+            return [stmt], []
+        raise self.ctx.unsupported(stmt, type(stmt).__name__, "")
+
+    # --- tape ---
+
+    def stack(self):
+        """Name of the tape (a list), created on first use."""
+        if self.stack_name is None:
+            self.stack_name = self.ctx.namer.unique("_stack")
+        return self.stack_name
+
+    def push(self, name):
+        call = gast.Call(func=gast.Attribute(value=load(self.stack()), attr="append",
+                                             ctx=gast.Load()), args=[load(name)], keywords=[])
+        return gast.Expr(value=call)
+
+    def pop(self, name):
+        call = gast.Call(func=gast.Attribute(value=load(self.stack()), attr="pop",
+                                             ctx=gast.Load()), args=[], keywords=[])
+        return assign(name, call)
+
+    def taped(self, primal, adjoint, values=None):
+        """Save on the tape what ``adjoint`` reads and the enclosing loop overwrites.
+
+        Inside control flow, a primal value read by the backward sweep may have
+        changed by the time the sweep runs; it is pushed right after ``primal``
+        and popped right before ``adjoint``.
+        """
+        if self.overwritten is None or not adjoint:
+            return primal, adjoint
+        if values is None:
+            values = _reads_of(adjoint)
+        saved = sorted((set(values) & self.overwritten & self.ctx.locals) - self.restored)
+        if not saved:
+            return primal, adjoint
+        return (primal + [self.push(v) for v in saved],
+                [self.pop(v) for v in reversed(saved)] + adjoint)
+
+    # --- control flow ---
+
+    def compound(self, stmt):
+        """Enter ``stmt``: returns the adjoint initialisations it needs, and the
+        state to restore with :meth:`leave`."""
+        top = self.overwritten is None
+        if top:
+            self.overwritten = written([stmt])
+        needed = self.contributed(stmt) & upward_exposed([stmt]) - self.defined
+        inits = [assign(self.adj(v), self.zeros(v)) for v in sorted(needed)]
+        self.defined |= needed
+        return inits, (top, set(self.defined))
+
+    def leave(self, state):
+        top, defined = state
+        if top:
+            self.overwritten = None
+        self.defined = defined
+
+    def branch(self, stmts, defined):
+        """Primal and adjoint of a branch or loop body, padded so the same
+        adjoints are defined at its end as at its start."""
+        self.defined = set(defined)
+        primal, adjoint = self.body(stmts)
+        adjoint += [assign(self.adj(v), self.zeros(v)) for v in sorted(defined - self.defined)]
+        self.defined = set(defined)
+        return primal, adjoint
+
+    def if_stmt(self, stmt):
+        inits, state = self.compound(stmt)
+        body_p, body_a = self.branch(stmt.body, state[1])
+        else_p, else_a = self.branch(stmt.orelse, state[1])
+        primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
+        if not body_a and not else_a:
+            self.leave(state)
+            return [primal], []
+        adjoint = gast.If(test=stmt.test, body=body_a or [gast.Pass()], orelse=else_a)
+        primal, adjoint = self.control([primal], [adjoint], _reads_of([stmt.test]), state[0])
+        self.leave(state)
+        return primal, inits + adjoint
+
+    def loop(self, stmt):
+        inits, state = self.compound(stmt)
+        is_for = isinstance(stmt, gast.For)
+        target = stmt.target.id if is_for else None
+        restored = self.restored
+        if target and target not in written(stmt.body):
+            self.restored = restored | {target}
+        body_p, body_a = self.branch(stmt.body, state[1])
+        self.restored = restored
+        count = None
+        if not is_for or has_own_break(stmt.body):
+            count = self.ctx.namer.unique("n_iter")
+            self.overwritten.add(count)
+            one = gast.BinOp(left=load(count), op=gast.Add(),
+                             right=gast.Constant(value=1, kind=None))
+            body_p = [assign(count, one)] + body_p
+        if is_for:
+            primal = gast.For(target=stmt.target, iter=stmt.iter, body=body_p, orelse=[],
+                              type_comment=None)
+        else:
+            primal = gast.While(test=stmt.test, body=body_p, orelse=[])
+        primal = ([assign(count, gast.Constant(value=0, kind=None))] if count else []) + [primal]
+        if not body_a:
+            self.leave(state)
+            return primal, []
+        if target and target in _reads_of(body_a):
+            seq = stmt.iter if count is None else gast.Subscript(
+                value=stmt.iter, slice=gast.Slice(lower=None, upper=load(count), step=None),
+                ctx=gast.Load())
+            header = gast.Call(func=load("reversed"), args=[seq], keywords=[])
+            back_target = gast.Name(id=target, ctx=gast.Store(), annotation=None,
+                                    type_comment=None)
+        else:
+            header = stmt.iter if count is None and is_for else gast.Call(
+                func=load("range"), args=[load(count)], keywords=[])
+            back_target = gast.Name(id="_", ctx=gast.Store(), annotation=None, type_comment=None)
+        adjoint = gast.For(target=back_target, iter=header, body=body_a, orelse=[],
+                           type_comment=None)
+        control = _reads_of([header])
+        primal, adjoint = self.control(primal, [adjoint], control, state[0])
+        self.leave(state)
+        return primal, inits + adjoint
+
+    def control(self, primal, adjoint, values, top):
+        """Tape the values a nested compound statement's backward sweep reads
+        to steer itself (its condition, range and trip count)."""
+        if top:
+            return primal, adjoint
+        saved = sorted(set(values) & self.overwritten & self.ctx.locals)
+        return (primal + [self.push(v) for v in saved],
+                [self.pop(v) for v in reversed(saved)] + adjoint)
+
+    def contributed(self, stmt):
+        """Active variables a statement's backward sweep may add adjoint to."""
+        names = set()
+        for node in gast.walk(stmt):
+            if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
+                    and node.targets[0].id in self.active):
+                op = classify(node.value, self.ctx.namespace, self.ctx.is_local)
+                if op.kind == "literal":
+                    names.update(_reads_of([node.value]))
+                elif op.kind not in ("const", "nondiff"):
+                    names.update(op.inputs())
+        return names & self.active
+
+    def zeros(self, name):
+        return gast.Call(func=load(self.ctx.imports.runtime("zeros_like")), args=[load(name)],
+                         keywords=[])
 
     def assignment(self, name, value, stmt):
         if name not in self.active or name not in self.defined:
@@ -169,6 +321,10 @@ class Reverse:
             else:
                 out.append(item)
         return out
+
+
+def _reads_of(stmts):
+    return read(stmts)
 
 
 def _key_name(op):

@@ -1,0 +1,62 @@
+"""Small data-flow facts about ANF statement lists.
+
+* :func:`written` — names a statement list may assign;
+* :func:`read` — names it reads;
+* :func:`upward_exposed` — names it may read before assigning them (their
+  value flows in from before the statements, or from a previous iteration);
+* :func:`has_own_break` — a loop body that may leave the loop early.
+"""
+import gast
+
+
+def written(stmts):
+    """Names stored anywhere in ``stmts`` (loop targets included)."""
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def read(stmts):
+    """Names loaded anywhere in ``stmts``."""
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def upward_exposed(stmts):
+    """Names ``stmts`` may read before (definitely) assigning them."""
+    exposed, _ = _exposed(stmts, set())
+    return exposed
+
+
+def _exposed(stmts, assigned):
+    assigned = set(assigned)
+    exposed = set()
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            exposed |= read([gast.Expr(value=stmt.test)]) - assigned
+            body_exp, body_asg = _exposed(stmt.body, assigned)
+            else_exp, else_asg = _exposed(stmt.orelse, assigned)
+            exposed |= body_exp | else_exp
+            assigned = body_asg & else_asg
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            exposed |= read([gast.Expr(value=head)]) - assigned
+            inner = set(assigned)
+            if isinstance(stmt, gast.For):
+                inner |= written([gast.Assign(targets=[stmt.target], value=head,
+                                              type_comment=None)])
+            body_exp, _ = _exposed(stmt.body, inner)
+            exposed |= body_exp
+        else:
+            exposed |= read([stmt]) - assigned
+            assigned |= written([stmt])
+    return exposed, assigned
+
+
+def has_own_break(body):
+    """True if ``body`` contains a ``break`` for its own loop (not a nested one)."""
+    for stmt in body:
+        if isinstance(stmt, gast.Break):
+            return True
+        if isinstance(stmt, gast.If) and (has_own_break(stmt.body) or has_own_break(stmt.orelse)):
+            return True
+    return False

@@ -1,0 +1,241 @@
+"""Lower control-flow exits and normalise loops, before ANF.
+
+Input: a fenced ``gast.FunctionDef``.  Output: the same function where
+
+* ``return`` appears only as the last statement of the body: an early
+  ``return e`` becomes ``retval = e; returned = True`` and the statements
+  that may follow it are guarded by ``if not returned:``;
+* ``break`` and ``continue`` are replaced by flags (``broke``, ``skip``) that
+  guard the rest of the loop body; a loop that may be left early ends its body
+  with ``if broke: break`` (the only ``break`` left, always last in a body);
+* every ``for`` loop iterates over a ``range``: ``for v in xs`` becomes
+  ``for i in range(len(xs)): v = xs[i]``, with ``enumerate`` and ``zip``
+  unpacked the same way, and other iterables materialised with ``list``.
+
+So the AD transforms see single-exit bodies whose trip counts are known.
+"""
+import gast
+
+from ..annotations import setanno
+
+
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign(id_, value):
+    return gast.Assign(targets=[_name(id_, gast.Store())], value=value, type_comment=None)
+
+
+def _const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def _not(expr):
+    return gast.UnaryOp(op=gast.Not(), operand=expr)
+
+
+def _call(func, *args):
+    return gast.Call(func=_name(func), args=list(args), keywords=[])
+
+
+def _located(new, old):
+    """Copy ``old``'s location and origin onto every node of ``new``."""
+    for node in new:
+        gast.copy_location(node, old)
+        setanno(node, "origin", old)
+        for sub in gast.walk(node):
+            if isinstance(sub, (gast.stmt, gast.expr)):
+                gast.copy_location(sub, old)
+    return new
+
+
+class ExitLowering:
+    """Rewrite return/break/continue into flags (see module docstring)."""
+
+    def __init__(self, namer):
+        self.namer = namer
+        self.retval = self.returned = None
+        self.loops = []  # stack of (broke flag or None, skip flag or None)
+
+    def function(self, fdef):
+        body = fdef.body
+        if not _has_early_return(body):
+            fdef.body = self.block(body)
+            return fdef
+        self.retval = self.namer.unique("retval")
+        self.returned = self.namer.unique("returned")
+        head = _located([_assign(self.retval, _const(None)),
+                         _assign(self.returned, _const(False))], fdef)
+        tail = _located([gast.Return(value=_name(self.retval))], body[-1])
+        fdef.body = head + self.block(body) + tail
+        return fdef
+
+    def block(self, stmts):
+        out = []
+        for i, stmt in enumerate(stmts):
+            flags = self.flags_set_by(stmt)
+            out.extend(self.stmt(stmt))
+            rest = stmts[i + 1:]
+            if flags and rest:
+                guard = _not(_flag_test(flags))
+                out.extend(_located([gast.If(test=guard, body=self.block(rest), orelse=[])],
+                                    rest[0]))
+                break
+        return out
+
+    def flags_set_by(self, stmt):
+        """Flags that executing ``stmt`` may set, seen from the statement after it."""
+        flags = []
+
+        def add(flag):
+            if flag and flag not in flags:
+                flags.append(flag)
+        if isinstance(stmt, (gast.For, gast.While)):
+            if any(isinstance(n, gast.Return) for n in gast.walk(stmt)):
+                add(self.returned)
+            return flags
+        for node in _walk_same_loop_body([stmt]):
+            if isinstance(node, gast.Return):
+                add(self.returned)
+            elif isinstance(node, (gast.For, gast.While)):
+                add(self.returned if any(isinstance(n, gast.Return)
+                                         for n in gast.walk(node)) else None)
+            elif isinstance(node, gast.Break) and self.loops:
+                add(self.loops[-1][0])
+            elif isinstance(node, gast.Continue) and self.loops:
+                add(self.loops[-1][1])
+        return flags
+
+    def stmt(self, stmt):
+        if isinstance(stmt, gast.Return):
+            if self.returned is None:
+                return [stmt]
+            value = stmt.value if stmt.value is not None else _const(None)
+            return _located([_assign(self.retval, value), _assign(self.returned, _const(True))],
+                            stmt)
+        if isinstance(stmt, gast.Break):
+            return _located([_assign(self.loops[-1][0], _const(True))], stmt)
+        if isinstance(stmt, gast.Continue):
+            return _located([_assign(self.loops[-1][1], _const(True))], stmt)
+        if isinstance(stmt, gast.If):
+            stmt.body = self.block(stmt.body)
+            stmt.orelse = self.block(stmt.orelse)
+            return [stmt]
+        if isinstance(stmt, (gast.For, gast.While)):
+            return self.loop(stmt)
+        return [stmt]
+
+    def loop(self, stmt):
+        own = list(_walk_same_loop_body(stmt.body))
+        broke = self.namer.unique("broke") if any(isinstance(n, gast.Break) for n in own) \
+            else None
+        skip = self.namer.unique("skip") if any(isinstance(n, gast.Continue) for n in own) \
+            else None
+        exits = self.returned is not None and any(
+            isinstance(n, gast.Return) for n in gast.walk(stmt))
+        self.loops.append((broke, skip))
+        body = self.block(stmt.body)
+        self.loops.pop()
+        if skip:
+            body = _located([_assign(skip, _const(False))], stmt) + body
+        leave = [f for f in (broke, self.returned if exits else None) if f]
+        if leave:
+            body = body + _located([gast.If(test=_flag_test(leave), body=[gast.Break()],
+                                            orelse=[])], stmt)
+        stmt.body = body
+        before = _located([_assign(broke, _const(False))], stmt) if broke else []
+        after = self.block(stmt.orelse) if stmt.orelse else []
+        stmt.orelse = []
+        if after and leave:
+            after = _located([gast.If(test=_not(_flag_test(leave)), body=after, orelse=[])],
+                             stmt)
+        return before + [stmt] + after
+
+
+def _flag_test(flags):
+    if len(flags) == 1:
+        return _name(flags[0])
+    return gast.BoolOp(op=gast.Or(), values=[_name(f) for f in flags])
+
+
+def _walk_same_loop_body(stmts):
+    """Statements of ``stmts`` at the current loop level (not inside nested loops)."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.For, gast.While)):
+            continue
+        for field in ("body", "orelse"):
+            yield from _walk_same_loop_body(getattr(stmt, field, []) or [])
+
+
+def _has_early_return(body):
+    for i, stmt in enumerate(body):
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Return) and not (node is stmt and i == len(body) - 1):
+                return True
+    return False
+
+
+# --- loops over ranges ---
+
+def normalize_loops(fdef, namer):
+    """Make every ``for`` loop iterate over a ``range`` (see module docstring)."""
+    fdef.body = _loops_in_block(fdef.body, namer)
+    return fdef
+
+
+def _loops_in_block(stmts, namer):
+    out = []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list):
+                setattr(stmt, field, _loops_in_block(block, namer))
+        if isinstance(stmt, gast.For):
+            out.extend(_normalize(stmt, namer))
+        else:
+            out.append(stmt)
+    return out
+
+
+def _hoist(expr, base, namer, loop, before):
+    """A Name for ``expr``, assigning it before the loop unless it already is one."""
+    if isinstance(expr, gast.Name):
+        return expr
+    name = namer.unique(base)
+    before.extend(_located([_assign(name, expr)], loop))
+    return _name(name)
+
+
+def _is_call_to(node, name):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and not node.keywords)
+
+
+def _normalize(loop, namer):
+    """``loop`` rewritten to iterate over a range, with the statements it needs before it."""
+    it, target, before = loop.iter, loop.target, []
+    if _is_call_to(it, "range"):
+        return [loop]
+    if (_is_call_to(it, "enumerate") and len(it.args) == 1 and isinstance(target, gast.Tuple)
+            and len(target.elts) == 2 and isinstance(target.elts[0], gast.Name)):
+        seq = _hoist(it.args[0], "items", namer, loop, before)
+        index, items, targets = target.elts[0].id, [seq], [target.elts[1]]
+    elif (_is_call_to(it, "zip") and it.args and isinstance(target, gast.Tuple)
+            and len(target.elts) == len(it.args)):
+        items = [_hoist(a, "items", namer, loop, before) for a in it.args]
+        index, targets = namer.unique("i"), target.elts
+    else:
+        seq = it if isinstance(it, (gast.Tuple, gast.List)) or not isinstance(
+            it, gast.Call) else _call("list", it)
+        items = [_hoist(seq, "items", namer, loop, before)]
+        index, targets = namer.unique("i"), [target]
+    lengths = [_call("len", s) for s in items]
+    loop.iter = _call("range", lengths[0] if len(lengths) == 1 else _call("min", *lengths))
+    loop.target = _name(index, gast.Store())
+    reads = [gast.Assign(targets=[t], value=gast.Subscript(value=s, slice=_name(index),
+                                                          ctx=gast.Load()), type_comment=None)
+             for t, s in zip(targets, items)]
+    loop.body = _located(reads, loop) + loop.body
+    return before + [loop]
