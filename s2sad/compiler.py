@@ -29,10 +29,11 @@ from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
 from .transforms.activity import active_variables
 from .transforms.anf import anf
-from .transforms.optimize import optimize as optimize_body, simplify_stmt
+from .transforms.optimize import optimize as optimize_body
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
-from .transforms.shapes import drop_unbroadcasts, shape_classes
+from .transforms.licm import hoist_invariants
+from .transforms.shapes import shape_classes
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
@@ -67,7 +68,7 @@ def clear_cache():
     _CACHE.clear()
 
 
-def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True):
+def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=()):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -76,6 +77,8 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True):
       wrt: positions of the differentiated parameters.
       has_aux: ``fn`` returns ``(output, aux)``; only ``output`` is differentiated.
       optimize: run the clean-up passes (off shows the raw transform).
+      scalars: positions of parameters the caller passes Python numbers to;
+        the code is specialised for them (no broadcasting bookkeeping).
     Returns:
       a :class:`Derivative`.
     """
@@ -83,14 +86,14 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True):
         raise ValueError("mode must be one of %s, got %r" % (MODES, mode))
     rules.load_builtin_rules()
     fn = unwrap(fn)
-    key = (mode, tuple(wrt), bool(has_aux), bool(optimize), rules.generation())
+    key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), rules.generation())
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:
         per_fn = {}
     found = per_fn.get(key)
     if found is None:
-        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize)
+        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars))
         stats["transforms"] += 1
     return found
 
@@ -114,7 +117,7 @@ class Context:
         return fence.reject(self.parsed, origin, construct, hint)
 
 
-def _build(fn, mode, wrt, has_aux, optimize):
+def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -142,9 +145,15 @@ def _build(fn, mode, wrt, has_aux, optimize):
             if isinstance(node, gast.Return):
                 raise ctx.unsupported(node, "return before the end of the function", "")
     value, aux = _split_output(ctx, ret, body, has_aux)
+    if optimize:
+        body = hoist_invariants(body, ctx.namespace)
     outputs = [e.id for e in _elements(value) if isinstance(e, gast.Name)]
     active = active_variables(body[:-1], wrt_names, outputs, ctx.namespace, ctx.is_local)
-    rev = Reverse(ctx, active, _containers(body))
+    classes = None
+    if optimize:
+        classes = shape_classes(body[:-1], ctx.namespace,
+                                [params[i] for i in scalars if -len(params) <= i < len(params)])
+    rev = Reverse(ctx, active, _containers(body), classes, params)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
     name = namer.unique(stem)
     seed, seed_stmts = _seed(ctx, rev, value)
@@ -153,10 +162,6 @@ def _build(fn, mode, wrt, has_aux, optimize):
     if rev.stack_name:
         primal.insert(0, assign(rev.stack_name, gast.List(elts=[], ctx=gast.Load())))
     grads = [load_name(rev.adj(w)) if w in rev.defined else _zeros(ctx, w) for w in wrt_names]
-    if optimize and "unbroadcast" in ctx.imports.bound:
-        classes = shape_classes(primal, rev.adjoint_names(), ctx.imports.bound)
-        adjoint = [simplify_stmt(s, ctx.imports.bound) for s in adjoint]
-        adjoint = drop_unbroadcasts(adjoint, classes, ctx.imports.runtime("unbroadcast"))
     backward = _with_comments(ctx, adjoint)
     result = value if aux is None else gast.Tuple(elts=[value, aux], ctx=gast.Load())
     if mode == "grad":

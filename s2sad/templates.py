@@ -12,6 +12,7 @@ import copy
 import gast
 
 from .rules import is_d
+from .transforms.optimize import zero
 
 
 class Contribution:
@@ -72,7 +73,7 @@ class _Substitute(gast.NodeTransformer):
         if is_d(node):
             deriv = self.derivs.get(node.slice.id)
             if deriv is None:
-                return gast.Constant(value=0.0, kind=None)
+                return zero()
             return copy.deepcopy(deriv)
         return self.generic_visit(node)
 

@@ -147,29 +147,36 @@ class Rule:
         known = {p.name for p in params}
         for kw in keywords:
             if kw not in known:
-                raise RuleError(
-                    "%s: keyword argument %r of %r is not supported by s2sad's "
-                    "derivative rule (%s:%d)" % (where, kw, self.key, self.filename, self.lineno))
+                raise _bind_error("keyword argument %r of %r" % (kw, self.key), self)
         bound = {}
         args = list(args)
+        npos = len(args)
         for p in params:
             if p.kind == p.VAR_POSITIONAL:
                 bound[p.name] = gast.Tuple(elts=args, ctx=gast.Load())
                 args = []
             elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and args:
                 if p.name in keywords:
-                    raise RuleError("%s: %r got multiple values for %r" % (where, self.key, p.name))
+                    raise _bind_error("passing %r twice to %r" % (p.name, self.key), self)
                 bound[p.name] = args.pop(0)
             elif p.name in keywords:
                 bound[p.name] = keywords[p.name]
             elif p.default is not p.empty:
                 bound[p.name] = gast.Constant(value=p.default, kind=None)
             else:
-                raise RuleError("%s: missing argument %r for %r" % (where, p.name, self.key))
+                raise _bind_error("calling %r without argument %r" % (self.key, p.name), self)
         if args:
-            raise RuleError("%s: too many positional arguments for %r (rule at %s:%d)"
-                            % (where, self.key, self.filename, self.lineno))
+            raise _bind_error("%d positional arguments to %r" % (npos, self.key), self)
         return bound
+
+
+def _bind_error(construct, rule):
+    err = RuleError("%s is not supported by its derivative rule (%s:%d)"
+                    % (construct, rule.filename, rule.lineno))
+    err.construct = construct
+    err.hint = ("pass it differently, or register your own rule with "
+                "s2sad.rules.adjoint (the built-in one is at %s:%d)" % (rule.filename, rule.lineno))
+    return err
 
 
 def _is_literal(value):

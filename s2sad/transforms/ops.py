@@ -58,12 +58,10 @@ def resolve(node, namespace):
 def index_expr(idx):
     """A subscript index as an ordinary expression (``1:n`` -> ``slice(1, n)``)."""
     if isinstance(idx, gast.Slice):
-        parts = [p if p is not None else gast.Constant(value=None, kind=None)
-                 for p in (idx.lower, idx.upper, idx.step)]
-        while len(parts) > 1 and isinstance(parts[-1], gast.Constant) and parts[-1].value is None:
-            parts.pop()
-        if len(parts) == 1:
-            parts.insert(0, gast.Constant(value=None, kind=None))
+        none = gast.Constant(value=None, kind=None)
+        parts = [idx.lower or none, idx.upper or none]
+        if idx.step is not None:
+            parts.append(idx.step)
         return gast.Call(func=gast.Name(id="slice", ctx=gast.Load(), annotation=None,
                                         type_comment=None), args=parts, keywords=[])
     if isinstance(idx, gast.Tuple):

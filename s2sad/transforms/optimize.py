@@ -64,12 +64,12 @@ class ZeroSimplifier(gast.NodeTransformer):
             if rv == 1:
                 return left
             if _is_zero(left) or _is_zero(right):
-                return _zero()
+                return zero()
         if isinstance(op, gast.Div):
             if rv == 1:
                 return left
             if _is_zero(left):
-                return _zero()
+                return zero()
         if isinstance(op, gast.Add):
             if _is_zero(left):
                 return right
@@ -83,14 +83,14 @@ class ZeroSimplifier(gast.NodeTransformer):
         if isinstance(op, gast.Pow) and rv == 1:
             return left
         if isinstance(op, gast.MatMult) and (_is_zero(left) or _is_zero(right)):
-            return _zero()
+            return zero()
         return node
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub):
             if _is_zero(node.operand):
-                return _zero()
+                return zero()
             value = _number(node.operand)
             if value is not None:
                 return gast.Constant(value=-value, kind=None)
@@ -102,7 +102,7 @@ class ZeroSimplifier(gast.NodeTransformer):
         self.generic_visit(node)
         # a linear function of a symbolic zero is zero (tangents of inactive inputs)
         if node.args and _is_zero(node.args[0]) and getattr(node.func, "_s2sad_linear", False):
-            return _zero()
+            return zero()
         if isinstance(node.func, gast.Name):
             func = self.namespace.get(node.func.id)
             if getattr(func, "__module__", None) == "s2sad.runtime":
@@ -124,7 +124,8 @@ def _drop_default_args(call, func):
         call.args.pop()
 
 
-def _zero():
+def zero():
+    """A symbolic zero: a 0.0 constant the simplifier may drop terms for."""
     node = gast.Constant(value=0.0, kind=None)
     node._s2sad_zero = True
     return node

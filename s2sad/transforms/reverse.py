@@ -19,6 +19,8 @@ from ..errors import MissingRuleError, RuleError
 from ..templates import Contribution, instantiate
 from .dataflow import has_own_break, read, upward_exposed, written
 from .ops import classify
+from .optimize import simplify_stmt
+from .shapes import SCALAR, drop_unbroadcasts
 
 
 def load(name):
@@ -43,8 +45,10 @@ class Reverse:
         ``add_grad`` rather than ``+``).
     """
 
-    def __init__(self, ctx, active, containers=()):
+    def __init__(self, ctx, active, containers=(), classes=None, params=()):
         self.ctx = ctx
+        self.classes = classes
+        self.params = set(params)
         self.active = set(active)
         self.containers = set(containers)
         self.defined = set()
@@ -52,11 +56,14 @@ class Reverse:
         self.stack_name = None
         self.overwritten = None  # names written by the enclosing top-level compound
         self.restored = set()  # loop targets the backward loops set themselves
+        self.defined_before = set(params)  # names assigned before the current statement
 
     def adj(self, name):
         """The adjoint variable name of primal ``name`` (memoised, unique)."""
         if name not in self._names:
             self._names[name] = self.ctx.namer.unique(self.ctx.namer.adjoint(name))
+            if self.classes is not None:
+                self.classes.bind_adjoint(self._names[name], name)
         return self._names[name]
 
     def adjoint_names(self):
@@ -87,7 +94,11 @@ class Reverse:
         """``(primal, adjoint)`` for ``stmts``: the primal statements with the
         tape pushes they need, and the adjoint statements in backward order."""
         primal, adjoint = [], []
-        for stmt in reversed(stmts):
+        top = self.overwritten is None
+        for i in range(len(stmts) - 1, -1, -1):
+            stmt = stmts[i]
+            if top:
+                self.defined_before = self.params | written(stmts[:i])
             p, a = self.statement(stmt)
             for s in a:
                 if getanno(s, "origin") is None:
@@ -101,7 +112,11 @@ class Reverse:
             name = stmt.targets[0].id
             adjoint = self.assignment(name, stmt.value, stmt)
             self.defined.discard(name)  # an earlier value of `name` starts at zero
-            return self.taped([stmt], adjoint)
+            if self.overwritten is None or name in self.restored:
+                return [stmt], adjoint
+            # inside control flow: restore the overwritten value after the adjoint,
+            # if the backward sweep reads it (decided by `finish_tape`)
+            return [_marker("push", name), stmt], adjoint + [_marker("pop", name)]
         if isinstance(stmt, gast.If):
             return self.if_stmt(stmt)
         if isinstance(stmt, (gast.For, gast.While)):
@@ -128,22 +143,17 @@ class Reverse:
                                              ctx=gast.Load()), args=[], keywords=[])
         return assign(name, call)
 
-    def taped(self, primal, adjoint, values=None):
-        """Save on the tape what ``adjoint`` reads and the enclosing loop overwrites.
-
-        Inside control flow, a primal value read by the backward sweep may have
-        changed by the time the sweep runs; it is pushed right after ``primal``
-        and popped right before ``adjoint``.
-        """
-        if self.overwritten is None or not adjoint:
-            return primal, adjoint
-        if values is None:
-            values = _reads_of(adjoint)
-        saved = sorted((set(values) & self.overwritten & self.ctx.locals) - self.restored)
-        if not saved:
-            return primal, adjoint
-        return (primal + [self.push(v) for v in saved],
-                [self.pop(v) for v in reversed(saved)] + adjoint)
+    def finish_tape(self, primal, adjoint):
+        """Turn the tape markers of a top-level compound statement into pushes
+        and pops for the values its backward sweep reads; initialise to None
+        those the forward sweep may push before they exist."""
+        needed = _reads_of(adjoint) & self.ctx.locals
+        primal = _replace_markers(primal, needed, self.push, self.pop)
+        adjoint = _replace_markers(adjoint, needed, self.push, self.pop)
+        pushed = {n for n in needed if n in self.overwritten}
+        fresh = sorted(pushed - self.defined_before - self.restored)
+        inits = [assign(v, gast.Constant(value=None, kind=None)) for v in fresh]
+        return inits + primal, adjoint
 
     # --- control flow ---
 
@@ -158,11 +168,14 @@ class Reverse:
         self.defined |= needed
         return inits, (top, set(self.defined))
 
-    def leave(self, state):
+    def leave(self, state, primal, adjoint):
+        """Leave a compound statement: returns its final ``(primal, adjoint)``."""
         top, defined = state
-        if top:
-            self.overwritten = None
         self.defined = defined
+        if top:
+            primal, adjoint = self.finish_tape(primal, adjoint)
+            self.overwritten = None
+        return primal, adjoint
 
     def branch(self, stmts, defined):
         """Primal and adjoint of a branch or loop body, padded so the same
@@ -178,13 +191,10 @@ class Reverse:
         body_p, body_a = self.branch(stmt.body, state[1])
         else_p, else_a = self.branch(stmt.orelse, state[1])
         primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
-        if not body_a and not else_a:
-            self.leave(state)
-            return [primal], []
-        adjoint = gast.If(test=stmt.test, body=body_a or [gast.Pass()], orelse=else_a)
-        primal, adjoint = self.control([primal], [adjoint], _reads_of([stmt.test]), state[0])
-        self.leave(state)
-        return primal, inits + adjoint
+        adjoint = []
+        if _has_code(body_a) or _has_code(else_a):
+            adjoint = [gast.If(test=stmt.test, body=body_a or [gast.Pass()], orelse=else_a)]
+        return self.leave(state, [primal], inits + adjoint)
 
     def loop(self, stmt):
         inits, state = self.compound(stmt)
@@ -208,9 +218,8 @@ class Reverse:
         else:
             primal = gast.While(test=stmt.test, body=body_p, orelse=[])
         primal = ([assign(count, gast.Constant(value=0, kind=None))] if count else []) + [primal]
-        if not body_a:
-            self.leave(state)
-            return primal, []
+        if not _has_code(body_a):
+            return self.leave(state, primal, [])
         if target and target in _reads_of(body_a):
             seq = stmt.iter if count is None else gast.Subscript(
                 value=stmt.iter, slice=gast.Slice(lower=None, upper=load(count), step=None),
@@ -224,19 +233,10 @@ class Reverse:
             back_target = gast.Name(id="_", ctx=gast.Store(), annotation=None, type_comment=None)
         adjoint = gast.For(target=back_target, iter=header, body=body_a, orelse=[],
                            type_comment=None)
-        control = _reads_of([header])
-        primal, adjoint = self.control(primal, [adjoint], control, state[0])
-        self.leave(state)
-        return primal, inits + adjoint
-
-    def control(self, primal, adjoint, values, top):
-        """Tape the values a nested compound statement's backward sweep reads
-        to steer itself (its condition, range and trip count)."""
-        if top:
-            return primal, adjoint
-        saved = sorted(set(values) & self.overwritten & self.ctx.locals)
-        return (primal + [self.push(v) for v in saved],
-                [self.pop(v) for v in reversed(saved)] + adjoint)
+        adjoint = [adjoint]
+        if count and not state[0]:  # a nested loop: its trip count goes on the tape
+            primal, adjoint = primal + [self.push(count)], [self.pop(count)] + adjoint
+        return self.leave(state, primal, inits + adjoint)
 
     def contributed(self, stmt):
         """Active variables a statement's backward sweep may add adjoint to."""
@@ -252,6 +252,8 @@ class Reverse:
         return names & self.active
 
     def zeros(self, name):
+        if self.classes is not None and self.classes.same(name, SCALAR):
+            return gast.Constant(value=0.0, kind=None)
         return gast.Call(func=load(self.ctx.imports.runtime("zeros_like")), args=[load(name)],
                          keywords=[])
 
@@ -311,20 +313,57 @@ class Reverse:
         try:
             bindings = rule.bind(op.args, op.keywords, where)
         except RuleError as err:
-            raise self.ctx.unsupported(stmt, str(err).split(": ", 1)[-1], "") from None
+            raise self.ctx.unsupported(stmt, getattr(err, "construct", str(err)),
+                                       getattr(err, "hint", "")) from None
         out = []
         items = instantiate(rule, result, bindings, {rule.result: bres},
                             self.ctx.namer, self.ctx.imports)
         for item in items:
             if isinstance(item, Contribution):
-                out.extend(self.contribute(item.target, item.expr))
+                out.extend(self.contribute(item.target, self.tidy(item.expr)))
             else:
-                out.append(item)
+                out.append(self.tidy(item))
         return out
+
+    def tidy(self, node):
+        """Fold constants and drop ``unbroadcast`` calls that provably do nothing."""
+        node = simplify_stmt(node, self.ctx.imports.bound)
+        if self.classes is not None and "unbroadcast" in self.ctx.imports.bound:
+            node = drop_unbroadcasts(node, self.classes, self.ctx.imports.runtime("unbroadcast"))
+        return node
 
 
 def _reads_of(stmts):
     return read(stmts)
+
+
+def _marker(kind, name):
+    node = gast.Expr(value=gast.Constant(value=None, kind=None))
+    setanno(node, "tape", (kind, name))
+    return node
+
+
+def _has_code(stmts):
+    """True if ``stmts`` holds more than tape markers."""
+    return any(getanno(s, "tape") is None for s in stmts)
+
+
+def _replace_markers(stmts, needed, push, pop):
+    out = []
+    for stmt in stmts:
+        mark = getanno(stmt, "tape")
+        if mark is not None:
+            kind, name = mark
+            if name in needed:
+                out.append(push(name) if kind == "push" else pop(name))
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list) and block:
+                setattr(stmt, field, _replace_markers(block, needed, push, pop)
+                        or [gast.Pass()])
+        out.append(stmt)
+    return out
 
 
 def _key_name(op):

@@ -1,8 +1,8 @@
 """Static same-shape classes, to drop ``unbroadcast`` calls that do nothing.
 
-Input: the primal ANF statements, the map primal name -> adjoint name, and the
-generated body.  Output: the body where ``unbroadcast(e, x)`` is replaced by
-``e`` whenever every array in ``e`` provably has the shape of ``x``.
+Input: the primal ANF statements (for the classes), then generated adjoint
+statements.  Output: those statements where ``unbroadcast(e, x)`` is replaced
+by ``e`` whenever every array in ``e`` provably has the shape of ``x``.
 
 Two variables share a class when one is computed from the other by an
 elementwise operation whose other operands are Python numbers or in the same
@@ -18,11 +18,21 @@ from .ops import resolve
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-class ShapeClasses:
-    """Union-find over variable names."""
+SCALAR = "<scalar>"
 
-    def __init__(self):
+
+class ShapeClasses:
+    """Union-find over variable names; the class of :data:`SCALAR` holds the
+    variables known to be numbers (shape ``()``)."""
+
+    def __init__(self, counts=None):
         self.parent = {}
+        self.counts = counts or {}
+
+    def bind_adjoint(self, adjoint, primal):
+        """The adjoint of a single-assignment variable has its shape."""
+        if self.counts.get(primal, 0) <= 1:
+            self.union(adjoint, primal)
 
     def find(self, name):
         root = self.parent.setdefault(name, name)
@@ -37,15 +47,21 @@ class ShapeClasses:
         return self.find(a) == self.find(b)
 
 
-def shape_classes(primal, adjoint_names, namespace):
-    """Build :class:`ShapeClasses` from single-assignment primal statements."""
+def shape_classes(primal, namespace, scalars=()):
+    """Build :class:`ShapeClasses` from single-assignment primal statements.
+
+    ``scalars`` are parameters known to be Python numbers; numbers computed
+    from them (with arithmetic, ``math`` or NumPy ufuncs) join their class.
+    """
     counts = {}
     for stmt in primal:
         for node in gast.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
-    classes = ShapeClasses()
-    for stmt in primal:
+    classes = ShapeClasses(counts)
+    for name in _scalar_variables(primal, namespace, scalars):
+        classes.union(name, SCALAR)
+    for stmt in _all_statements(primal):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             continue
         target = stmt.targets[0].id
@@ -58,10 +74,57 @@ def shape_classes(primal, adjoint_names, namespace):
         if all(classes.same(names[0], n) for n in names) and all(
                 isinstance(o, gast.Name) or _is_number(o) for o in operands):
             classes.union(target, names[0])
-    for primal_name, adj in adjoint_names.items():
-        if counts.get(primal_name, 0) <= 1:
-            classes.union(adj, primal_name)
     return classes
+
+
+def _scalar_variables(primal, namespace, scalars):
+    """Variables every assignment of which produces a number (a fixed point)."""
+    assigns = {}
+    for stmt in _all_statements(primal):
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            assigns.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+            for node in gast.walk(target):
+                if isinstance(node, gast.Name):
+                    assigns.setdefault(node.id, []).append(None)
+    # greatest fixed point: assume every candidate is a number, then drop any
+    # variable with an assignment that may not produce one (loops are circular)
+    known = set(scalars) | set(assigns)
+    changed = True
+    while changed:
+        changed = False
+        for name, values in assigns.items():
+            if name in known and not all(_is_scalar_expr(v, known, namespace) for v in values):
+                known.discard(name)
+                changed = True
+    return known
+
+
+def _is_scalar_expr(value, known, namespace):
+    if value is None:
+        return False
+    if _is_number(value):
+        return True
+    if isinstance(value, gast.Name):
+        return value.id in known
+    operands = _elementwise_operands(value, namespace)
+    if operands is None and isinstance(value, gast.Call) and not value.keywords:
+        try:
+            func = resolve(value.func, namespace)
+        except KeyError:
+            return False
+        if getattr(func, "__module__", None) == "math" or func in (float, abs, min, max):
+            operands = value.args
+    return operands is not None and all(
+        _is_number(o) or (isinstance(o, gast.Name) and o.id in known) for o in operands)
+
+
+def _all_statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _all_statements(getattr(stmt, field, None) or [])
 
 
 def _is_number(node):
@@ -86,10 +149,9 @@ def _elementwise_operands(value, namespace):
     return None
 
 
-def drop_unbroadcasts(body, classes, unbroadcast_name):
-    """Replace provably trivial ``unbroadcast(e, x)`` calls by ``e`` in ``body``."""
-    dropper = _Dropper(classes, unbroadcast_name)
-    return [dropper.visit(stmt) for stmt in body]
+def drop_unbroadcasts(node, classes, unbroadcast_name):
+    """Replace provably trivial ``unbroadcast(e, x)`` calls by ``e`` in ``node``."""
+    return _Dropper(classes, unbroadcast_name).visit(node)
 
 
 class _Dropper(gast.NodeTransformer):
@@ -109,8 +171,8 @@ class _Dropper(gast.NodeTransformer):
     def _conforms(self, expr, target):
         if isinstance(expr, gast.Name):
             return self.classes.same(expr.id, target)
-        if _is_number(expr):
-            return False  # a Python number must still be broadcast to x's shape
+        if _is_number(expr):  # a number must still be broadcast to an array x's shape
+            return self.classes.same(target, SCALAR)
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE):
             parts = [expr.left, expr.right]
             return all(self._conforms(p, target) or _is_number(p) for p in parts) and any(
