@@ -30,6 +30,7 @@ from .parsing import local_names, parse_function, unwrap
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
+from .transforms.dataflow import definitely_assigned
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
 from .transforms.licm import hoist_invariants
@@ -98,19 +99,50 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     return found
 
 
+_IN_PROGRESS = set()
+
+
+class _Lazy:
+    """A generated sweep of a function still being compiled (recursion)."""
+
+    def __init__(self, func, wrt, attr):
+        self.func, self.wrt, self.attr = func, wrt, attr
+        self.target = None
+
+    def __call__(self, *args, **kwargs):
+        if self.target is None:
+            self.target = getattr(derivative(self.func, "vjp", self.wrt), self.attr)
+        return self.target(*args, **kwargs)
+
+
 class Context:
     """What the transforms share while compiling one function."""
 
     def __init__(self, parsed, namer):
         self.parsed = parsed
         self.namer = namer
-        self.namespace = parsed.namespace
         self.imports = Imports(namer, parsed.namespace)
+        self.namespace = self.imports.bound  # the user's free names and every helper bound
         self.locals = local_names(parsed.fdef)
         self.comments = Comments()
+        self.helpers = []
 
     def is_local(self, name):
         return name in self.locals
+
+    def compile_helper(self, func, wrt):
+        """Names bound to the split sweeps of user function ``func`` (wrt ``wrt``)."""
+        key = (func, wrt)
+        if key in _IN_PROGRESS:  # recursion: look the sweeps up when first called
+            forward, backward = _Lazy(func, wrt, "forward"), _Lazy(func, wrt, "backward")
+            name = func.__name__
+        else:
+            helper = derivative(func, "vjp", wrt)
+            if helper not in self.helpers:
+                self.helpers.append(helper)
+            forward, backward, name = helper.forward, helper.backward, helper.name
+        return (self.imports.bind(name + "_forward", forward),
+                self.imports.bind(name + "_backward", backward), name)
 
     def unsupported(self, node, construct, hint):
         origin = getanno(node, "origin") or node
@@ -118,6 +150,16 @@ class Context:
 
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
+    key = (fn, wrt)
+    if mode == "vjp":
+        _IN_PROGRESS.add(key)
+    try:
+        return _build_inner(fn, mode, wrt, has_aux, optimize, scalars)
+    finally:
+        _IN_PROGRESS.discard(key)
+
+
+def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -134,7 +176,8 @@ def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
     ctx = Context(parsed, namer)
     ExitLowering(namer).function(fdef)
     normalize_loops(fdef, namer)
-    anf(fdef, namer, parsed.namespace)
+    anf(fdef, namer, parsed.namespace, ctx.imports.runtime,
+        lambda node, construct, hint: fence.reject(parsed, node, construct, hint))
     ctx.locals = local_names(fdef)
     body = fdef.body
     if not body or not isinstance(body[-1], gast.Return):
@@ -155,34 +198,47 @@ def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
                                 [params[i] for i in scalars if -len(params) <= i < len(params)])
     rev = Reverse(ctx, active, _containers(body), classes, params)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
-    name = namer.unique(stem)
+    if mode == "grad":
+        name = namer.unique(stem)
+    else:
+        name = stem
+        while {name + "_forward", name + "_backward"} & namer.taken:
+            name = namer.unique(stem)
+        namer.reserve([name + "_forward", name + "_backward"])
     seed, seed_stmts = _seed(ctx, rev, value)
     primal, adjoint = rev.body(body[:-1])
-    adjoint = seed_stmts + adjoint
-    if rev.stack_name:
-        primal.insert(0, assign(rev.stack_name, gast.List(elts=[], ctx=gast.Load())))
+    backward = seed_stmts + adjoint
     grads = [load_name(rev.adj(w)) if w in rev.defined else _zeros(ctx, w) for w in wrt_names]
-    backward = _with_comments(ctx, adjoint)
     result = value if aux is None else gast.Tuple(elts=[value, aux], ctx=gast.Load())
     if mode == "grad":
         grads_node = grads[0] if len(grads) == 1 else _tuple(grads)
-        ret_node = gast.Return(value=_tuple([result, grads_node]))
+        final = gast.Return(value=_tuple([result, grads_node]))
+    else:
+        final = gast.Return(value=_tuple(grads))
+    if optimize:
+        backward = optimize_body(backward, ctx.imports.bound, _reads(final))
+    primal, backward = rev.resolve_tape(primal, backward)
+    if rev.stack_name:
+        primal.insert(0, assign(rev.stack_name, gast.List(elts=[], ctx=gast.Load())))
+    backward = _with_comments(ctx, backward)
+    for stmt in backward:
+        setanno(stmt, "section", "backward")
+    if mode == "grad":
         fbody = primal + backward
         if optimize:
-            fbody = optimize_body(fbody, ctx.imports.bound, _reads(ret_node))
-        fbody = _sections(ctx, fbody, primal) + [ret_node]
-        args = _with_seed(fdef.args, seed)
-        functions = [_function(name, args, fbody)]
+            fbody = optimize_body(fbody, ctx.imports.bound, _reads(final))
+        fbody = _sections(ctx, fbody) + [final]
+        functions = [_function(name, _with_seed(fdef.args, seed), fbody)]
     else:
-        grads_ret = gast.Return(value=_tuple(grads))
-        if optimize:
-            backward = optimize_body(backward, ctx.imports.bound, _reads(grads_ret))
-        residuals = sorted(_free_reads(backward + [grads_ret]) & (ctx.locals | set(params))
-                           - {seed})
+        residuals = sorted(_free_reads(backward + [final])
+                           & (ctx.locals | set(params) | {rev.stack_name}) - {seed})
         res_node = _tuple([load_name(r) for r in residuals])
         fwd_ret = gast.Return(value=_tuple([result, res_node]))
         if optimize:
             primal = optimize_body(primal, ctx.imports.bound, _reads(fwd_ret))
+        maybe_unset = set(residuals) - definitely_assigned(primal) - set(params)
+        primal = [assign(r, gast.Constant(value=None, kind=None))
+                  for r in sorted(maybe_unset)] + primal
         unpack = [gast.Assign(targets=[gast.Tuple(
             elts=[gast.Name(id=r, ctx=gast.Store(), annotation=None, type_comment=None)
                   for r in residuals], ctx=gast.Store())],
@@ -190,19 +246,21 @@ def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
         if rev.stack_name in residuals:  # the backward sweep pops: work on a copy
             unpack.append(assign(rev.stack_name, gast.Call(
                 func=load_name("list"), args=[load_name(rev.stack_name)], keywords=[])))
-        bargs = _arguments(["residuals", seed])
         functions = [
             _function(name + "_forward", fdef.args, primal + [fwd_ret]),
-            _function(name + "_backward", bargs,
+            _function(name + "_backward", _arguments(["residuals", seed]),
                       (unpack if residuals else []) + _drop_empty_comments(backward)
-                      + [grads_ret]),
+                      + [final]),
         ]
     doc = "Derivative of %s (%s:%s), generated by s2sad: %s mode, d/d(%s)." % (
         fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1,
         "reverse" if mode == "grad" else "split reverse", ", ".join(wrt_names))
     source = render(functions, ctx.comments, doc, ctx.imports)
+    module_source = source
+    for helper in ctx.helpers:
+        source += "\n\n# --- helper: %s ---\n%s" % (helper.name, helper.source)
     try:
-        module = load(source, "%s__%s" % (getattr(parsed.func, "__module__", "") or "fn", name),
+        module = load(module_source, "%s__%s" % (getattr(parsed.func, "__module__", "") or "fn", name),
                       ctx.imports.bound)
     except SyntaxError as err:
         raise InternalError("generated code does not compile: %s" % err, source) from None
@@ -282,7 +340,7 @@ def _with_comments(ctx, stmts):
     out, last = [], None
     for stmt in stmts:
         origin = getanno(stmt, "origin")
-        if origin is not last and origin is not None:
+        if origin is not last and origin is not None and getanno(origin, "text"):
             text = getanno(origin, "text")
             if text:
                 out.append(ctx.comments("Grad of: " + text))
@@ -308,11 +366,10 @@ def _drop_empty_comments(stmts):
     return out
 
 
-def _sections(ctx, body, primal):
+def _sections(ctx, body):
     """``# Forward pass`` / ``# Backward pass`` headers around the joint body."""
-    primal_ids = {id(s) for s in primal}
     split = 0
-    while split < len(body) and id(body[split]) in primal_ids:
+    while split < len(body) and getanno(body[split], "section") != "backward":
         split += 1
     fwd, bwd = body[:split], _drop_empty_comments(body[split:])
     out = [ctx.comments("Forward pass")] + fwd if fwd else []

@@ -28,12 +28,17 @@ statement it came from (for ``# Grad of:`` comments and error locations).
 import gast
 
 from ..annotations import getanno, setanno
+from .ops import index_expr
 
 class ANF:
     """Flatten a function body; see the module docstring for the grammar."""
 
-    def __init__(self, namer, free_names, func_name):
+    def __init__(self, namer, free_names, func_name, runtime=None, where=None):
         self.namer = namer
+        self.runtime = runtime or (lambda name: name)
+        self.where = where
+        self.nested = {}
+        self.inlining = []
         self.free = set(free_names)
         self.func_name = func_name
         self.renames = {}
@@ -87,6 +92,17 @@ class ANF:
     def stmt_Expr(self, s):
         if isinstance(s.value, gast.Constant):  # docstring or bare constant
             return
+        call = s.value
+        if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name)
+                and call.func.value.id in self.defined and len(call.args) == 1
+                and not call.keywords):
+            # ys.append(v) -> ys = append(ys, v): lists are values to the AD transforms
+            name = call.func.value.id
+            self.assign_name(name, gast.Call(
+                func=_load(self.runtime(call.func.attr)),
+                args=[self.load_atom(call.func.value), self.atom(call.args[0])], keywords=[]))
+            return
         self.emit(gast.Expr(value=self.simple(s.value)))
 
     def stmt_Pass(self, s):
@@ -114,9 +130,12 @@ class ANF:
             load = gast.Name(id=target.id, ctx=gast.Load(), annotation=None, type_comment=None)
             value = gast.BinOp(left=load, op=s.op, right=s.value)
             self.assign_name(target.id, self.simple(value))
+        elif isinstance(target, gast.Subscript):
+            current = gast.Subscript(value=target.value, slice=target.slice, ctx=gast.Load())
+            self.write_item(target, self.atom(gast.BinOp(left=current, op=s.op,
+                                                         right=s.value)))
         else:
-            self.emit(gast.AugAssign(target=self.store_target(target), op=s.op,
-                                     value=self.atom(s.value)))
+            raise self.where(target, "augmented assignment to %s" % type(target).__name__, "")
 
     def stmt_Return(self, s):
         value = s.value
@@ -223,9 +242,30 @@ class ANF:
                 for i, t in enumerate(target.elts):
                     index = gast.Constant(value=i, kind=None)
                     self.assign(t, gast.Subscript(value=value, slice=index, ctx=gast.Load()))
+        elif isinstance(target, gast.Subscript):
+            self.write_item(target, self.atom(value))
         else:
-            self.emit(gast.Assign(targets=[self.store_target(target)],
-                                  value=self.atom(value), type_comment=None))
+            raise self.where(target, "assigning to %s" % type(target).__name__, "")
+
+    def write_item(self, target, value):
+        """``y[i] = v`` as ``y = setitem(y, i, v)``: a new array, never a mutation
+        (so a differentiated argument is never modified, and old values stay
+        available to the backward sweep)."""
+        base = target.value
+        index = index_expr(self.index(target.slice))
+        if isinstance(base, gast.Subscript):  # y[i][j] = v
+            inner = self.atom(gast.Subscript(value=base.value, slice=base.slice,
+                                             ctx=gast.Load()))
+            updated = self.atom(gast.Call(func=_load(self.runtime("setitem")),
+                                          args=[inner, index, value], keywords=[]))
+            self.write_item(base, updated)
+        elif isinstance(base, gast.Name):
+            call = gast.Call(func=_load(self.runtime("setitem")),
+                             args=[self.load_atom(base), index, value], keywords=[])
+            self.assign_name(base.id, call)
+        else:
+            raise self.where(target, "writing into an item of %s" % type(base).__name__,
+                             "copy it into a local variable first")
 
     def assign_name(self, name, value, fresh=False):
         if not self.is_simple(value):
@@ -248,13 +288,6 @@ class ANF:
             return new
         self.defined.add(name)
         return self.renames.get(name, name)
-
-    def store_target(self, target):
-        """A subscript store target with atom value and index."""
-        if isinstance(target, gast.Subscript):
-            return gast.Subscript(value=self.load_atom(target.value),
-                                  slice=self.index(target.slice), ctx=gast.Store())
-        return target
 
     # --- expressions ---
 
@@ -422,6 +455,11 @@ def _stored_names(target):
     return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
 
 
-def anf(fdef, namer, free_names):
-    """Rewrite ``fdef`` in place into A-normal form; returns it."""
-    return ANF(namer, free_names, fdef.name).function(fdef)
+def anf(fdef, namer, free_names, runtime=None, reject=None):
+    """Rewrite ``fdef`` in place into A-normal form; returns it.
+
+    ``runtime(name)`` binds an :mod:`s2sad.runtime` helper and returns the name
+    to call it by; ``reject(node, construct, hint)`` builds the error for
+    constructs found unsupported here.
+    """
+    return ANF(namer, free_names, fdef.name, runtime, reject).function(fdef)

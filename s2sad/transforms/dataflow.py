@@ -27,6 +27,11 @@ def upward_exposed(stmts):
     return exposed
 
 
+def definitely_assigned(stmts):
+    """Names assigned on every path through ``stmts``."""
+    return _exposed(stmts, set())[1]
+
+
 def _exposed(stmts, assigned):
     assigned = set(assigned)
     exposed = set()
@@ -50,6 +55,32 @@ def _exposed(stmts, assigned):
             exposed |= read([stmt]) - assigned
             assigned |= written([stmt])
     return exposed, assigned
+
+
+def overwritable(stmt):
+    """Names ``stmt`` may assign more than once in one execution of it.
+
+    Everything a loop assigns qualifies; in branches, the two sides of an
+    ``if`` are alternatives, so ``if c: y = a`` / ``else: y = b`` assigns
+    ``y`` once.
+    """
+    counts = _path_counts([stmt])
+    return {name for name, n in counts.items() if n > 1}
+
+
+def _path_counts(stmts):
+    counts = {}
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While)):
+            inner = {name: 2 for name in written([stmt])}
+        elif isinstance(stmt, gast.If):
+            body, orelse = _path_counts(stmt.body), _path_counts(stmt.orelse)
+            inner = {n: max(body.get(n, 0), orelse.get(n, 0)) for n in set(body) | set(orelse)}
+        else:
+            inner = {name: 1 for name in written([stmt])}
+        for name, n in inner.items():
+            counts[name] = counts.get(name, 0) + n
+    return counts
 
 
 def has_own_break(body):

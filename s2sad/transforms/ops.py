@@ -10,6 +10,7 @@ import operator
 import gast
 
 from .. import rules
+from .calls import callee
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -120,5 +121,5 @@ def _call(value, namespace, is_local):
         obj = resolve(func, namespace)
     except KeyError:
         return Op("unknown", getattr(func, "id", None), value.args, keywords)
-    pyfunc = obj if getattr(obj, "__code__", None) is not None else None
+    pyfunc = obj if callee(obj) is not None else None
     return _keyed(obj, value.args, keywords, func=pyfunc)

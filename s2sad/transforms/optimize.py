@@ -12,6 +12,7 @@ Input: a list of gast statements (any shapes; comment markers are plain
 Passes only rewrite top-level straight-line statements; statements inside
 loops and branches are simplified but never moved or deleted.
 """
+import copy
 import inspect
 import numbers
 
@@ -204,23 +205,62 @@ def propagate_copies(body, keep=()):
 
 
 def eliminate_dead(body, namespace, keep=()):
-    """Drop assignments to names never read afterwards (and with pure values)."""
-    live = set(keep)
+    """Drop assignments whose value is never read (and has no side effects).
+
+    Liveness flows backwards through branches and, to a fixed point, around
+    loops, so dead statements inside loop and branch bodies go too.
+    """
+    body, _ = _dead(body, namespace, set(keep))
+    return body
+
+
+def _dead(stmts, namespace, live):
+    """``(stmts without dead assignments, names live before them)``."""
+    live = set(live)
     out = []
-    for stmt in reversed(body):
-        if (isinstance(stmt, gast.Assign) and all(
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            body, live_body = _dead(stmt.body, namespace, live)
+            orelse, live_else = _dead(stmt.orelse, namespace, live)
+            if _empty(body) and _empty(orelse) and is_pure(stmt.test, namespace):
+                continue
+            live = live_body | live_else | set(_reads(stmt.test))
+            stmt = copy.copy(stmt)  # never mutate: loops re-run this analysis
+            stmt.body, stmt.orelse = body or [gast.Pass()], orelse
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            loop_live = set(live) | set(_reads(head))
+            while True:  # what the body reads may be live at its end, next iteration
+                body, body_live = _dead(stmt.body, namespace, loop_live)
+                if body_live <= loop_live:
+                    break
+                loop_live |= body_live
+            if _empty(body) and is_pure(head, namespace) and not _has_break(stmt.body):
+                continue
+            stmt = copy.copy(stmt)
+            stmt.body = body or [gast.Pass()]
+            live = loop_live | set(_reads(head))
+        elif (isinstance(stmt, gast.Assign) and all(
                 isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets)):
             targets = {n.id for t in stmt.targets for n in gast.walk(t)
                        if isinstance(n, gast.Name)}
             if not targets & live and is_pure(stmt.value, namespace):
                 continue
-            live -= targets
-        live.update(_reads(stmt))
-        if isinstance(stmt, (gast.For, gast.While)):
-            # a loop reads what its body writes on the next iteration
-            live.update(n.id for n in gast.walk(stmt) if isinstance(n, gast.Name))
+            live = (live - targets) | set(_reads(stmt.value))
+        else:
+            live |= set(_reads(stmt))
         out.append(stmt)
-    return out[::-1]
+    return out[::-1], live
+
+
+def _empty(stmts):
+    """Only ``pass`` and comment markers."""
+    return all(isinstance(s, gast.Pass) or (isinstance(s, gast.Expr) and isinstance(
+        s.value, gast.Name) and s.value.id.startswith("__s2sad_comment_")) for s in stmts)
+
+
+def _has_break(stmts):
+    return any(isinstance(n, gast.Break) for s in stmts for n in gast.walk(s))
 
 
 def is_pure(expr, namespace):

@@ -17,7 +17,8 @@ from .. import rules
 from ..annotations import getanno, setanno
 from ..errors import MissingRuleError, RuleError
 from ..templates import Contribution, instantiate
-from .dataflow import has_own_break, read, upward_exposed, written
+from .calls import function_call
+from .dataflow import has_own_break, overwritable, read, upward_exposed, written
 from .ops import classify
 from .optimize import simplify_stmt
 from .shapes import SCALAR, drop_unbroadcasts
@@ -110,9 +111,14 @@ class Reverse:
     def statement(self, stmt):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
+            op = None
+            if name in self.active and name in self.defined:
+                op = classify(stmt.value, self.ctx.namespace, self.ctx.is_local)
+            if op is not None and op.kind == "function":
+                return self.function_call(name, op, stmt)
             adjoint = self.assignment(name, stmt.value, stmt)
             self.defined.discard(name)  # an earlier value of `name` starts at zero
-            if self.overwritten is None or name in self.restored:
+            if self.overwritten is None or name in self.restored or name not in self.overwritten:
                 return [stmt], adjoint
             # inside control flow: restore the overwritten value after the adjoint,
             # if the backward sweep reads it (decided by `finish_tape`)
@@ -124,6 +130,20 @@ class Reverse:
         if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Pass, gast.Break)):
             return [stmt], []
         raise self.ctx.unsupported(stmt, type(stmt).__name__, "")
+
+    def function_call(self, name, op, stmt):
+        """``name = g(...)`` for a user function ``g``: call its generated sweeps."""
+        primal, adjoint, res = function_call(self, name, op, stmt)
+        self.ctx.locals.add(res)
+        setanno(primal, "origin", getanno(stmt, "origin"))
+        self.defined.discard(name)
+        if self.overwritten is None:
+            return [primal], adjoint
+        if name in self.overwritten:
+            self.overwritten.add(res)
+        marks = [n for n in (name, res) if n in self.overwritten and n not in self.restored]
+        return ([_marker("push", n) for n in marks] + [primal],
+                adjoint + [_marker("pop", n) for n in reversed(marks)])
 
     # --- tape ---
 
@@ -143,17 +163,16 @@ class Reverse:
                                              ctx=gast.Load()), args=[], keywords=[])
         return assign(name, call)
 
-    def finish_tape(self, primal, adjoint):
-        """Turn the tape markers of a top-level compound statement into pushes
-        and pops for the values its backward sweep reads; initialise to None
-        those the forward sweep may push before they exist."""
+    def resolve_tape(self, primal, adjoint):
+        """Turn tape markers into pushes and pops of the values the (optimised)
+        backward sweep reads; returns the new ``(primal, adjoint)``.
+
+        Values that a loop may push before they first exist are set to None
+        in front of the loop.
+        """
         needed = _reads_of(adjoint) & self.ctx.locals
-        primal = _replace_markers(primal, needed, self.push, self.pop)
-        adjoint = _replace_markers(adjoint, needed, self.push, self.pop)
-        pushed = {n for n in needed if n in self.overwritten}
-        fresh = sorted(pushed - self.defined_before - self.restored)
-        inits = [assign(v, gast.Constant(value=None, kind=None)) for v in fresh]
-        return inits + primal, adjoint
+        return (_replace_markers(primal, needed, self.push, self.pop),
+                _replace_markers(adjoint, needed, self.push, self.pop))
 
     # --- control flow ---
 
@@ -162,9 +181,11 @@ class Reverse:
         state to restore with :meth:`leave`."""
         top = self.overwritten is None
         if top:
-            self.overwritten = written([stmt])
+            self.overwritten = overwritable(stmt)
         needed = self.contributed(stmt) & upward_exposed([stmt]) - self.defined
         inits = [assign(self.adj(v), self.zeros(v)) for v in sorted(needed)]
+        for init in inits:
+            setanno(init, "origin", _NO_COMMENT)
         self.defined |= needed
         return inits, (top, set(self.defined))
 
@@ -173,7 +194,9 @@ class Reverse:
         top, defined = state
         self.defined = defined
         if top:
-            primal, adjoint = self.finish_tape(primal, adjoint)
+            init = _marker("init", None)
+            setanno(init, "tape_init", (self.overwritten, self.defined_before | self.restored))
+            primal = [init] + primal
             self.overwritten = None
         return primal, adjoint
 
@@ -209,6 +232,7 @@ class Reverse:
         if not is_for or has_own_break(stmt.body):
             count = self.ctx.namer.unique("n_iter")
             self.overwritten.add(count)
+            self.ctx.locals.add(count)
             one = gast.BinOp(left=load(count), op=gast.Add(),
                              right=gast.Constant(value=1, kind=None))
             body_p = [assign(count, one)] + body_p
@@ -337,6 +361,9 @@ def _reads_of(stmts):
     return read(stmts)
 
 
+_NO_COMMENT = gast.Pass()  # origin of statements that get no "Grad of" comment
+
+
 def _marker(kind, name):
     node = gast.Expr(value=gast.Constant(value=None, kind=None))
     setanno(node, "tape", (kind, name))
@@ -354,7 +381,11 @@ def _replace_markers(stmts, needed, push, pop):
         mark = getanno(stmt, "tape")
         if mark is not None:
             kind, name = mark
-            if name in needed:
+            if kind == "init":
+                overwritten, existing = getanno(stmt, "tape_init")
+                out.extend(assign(v, gast.Constant(value=None, kind=None))
+                           for v in sorted((needed & overwritten) - existing))
+            elif name in needed:
                 out.append(push(name) if kind == "push" else pop(name))
             continue
         for field in ("body", "orelse"):

@@ -1,0 +1,164 @@
+"""Derivative templates for Python builtins and the ``math`` module.
+
+Same contract as :mod:`s2sad.rules.numpy_rules` (see :mod:`s2sad.rules`).
+``math`` functions take and return Python floats, so their rules use ``math``
+too and need no unbroadcasting; the results stay Python floats.  Builtins
+that only inspect values (``len``, ``isinstance``, ``int``, ...) are declared
+non-differentiable.
+"""
+import math
+
+import numpy as np
+
+from . import adjoint, d, nondifferentiable, tangent
+from ..runtime import log_base, tie_share, unbroadcast, xlogy
+
+# --- elementwise unary ---
+
+
+@adjoint(math.sin)
+def math_sin_adjoint(y, x):
+    d[x] = d[y] * math.cos(x)
+
+
+@tangent(math.sin)
+def math_sin_tangent(y, x):
+    d[y] = d[x] * math.cos(x)
+
+
+@adjoint(math.cos)
+def math_cos_adjoint(y, x):
+    d[x] = -d[y] * math.sin(x)
+
+
+@tangent(math.cos)
+def math_cos_tangent(y, x):
+    d[y] = -d[x] * math.sin(x)
+
+
+@adjoint(math.tan)
+def math_tan_adjoint(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@tangent(math.tan)
+def math_tan_tangent(y, x):
+    d[y] = d[x] * (1.0 + y * y)
+
+
+@adjoint(math.tanh)
+def math_tanh_adjoint(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@tangent(math.tanh)
+def math_tanh_tangent(y, x):
+    d[y] = d[x] * (1.0 - y * y)
+
+
+@adjoint(math.exp)
+def math_exp_adjoint(y, x):
+    d[x] = d[y] * y
+
+
+@tangent(math.exp)
+def math_exp_tangent(y, x):
+    d[y] = d[x] * y
+
+
+@adjoint(math.sqrt)
+def math_sqrt_adjoint(y, x):
+    d[x] = d[y] / (2.0 * y)
+
+
+@tangent(math.sqrt)
+def math_sqrt_tangent(y, x):
+    d[y] = d[x] / (2.0 * y)
+
+
+@adjoint(math.log)
+def math_log_adjoint(y, x, base=None):
+    d[x] = d[y] / (x * log_base(base))
+    d[base] = -d[y] * y / (base * log_base(base))
+
+
+@tangent(math.log)
+def math_log_tangent(y, x, base=None):
+    d[y] = d[x] / (x * log_base(base)) + -d[base] * y / (base * log_base(base))
+
+
+@adjoint(abs)
+def builtin_abs_adjoint(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(abs)
+def builtin_abs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
+@adjoint(float)
+def builtin_float_adjoint(y, x):
+    d[x] = unbroadcast(d[y], x)
+
+
+@tangent(float)
+def builtin_float_tangent(y, x):
+    d[y] = d[x]
+
+
+# --- binary operators ---
+
+
+@adjoint(math.pow)
+def math_pow_adjoint(z, x, p):
+    d[x] = d[z] * p * x ** (p - 1)
+    d[p] = d[z] * xlogy(z, x)
+
+
+@tangent(math.pow)
+def math_pow_tangent(z, x, p):
+    d[z] = d[x] * p * x ** (p - 1) + d[p] * xlogy(z, x)
+
+
+@adjoint(math.atan2)
+def math_atan2_adjoint(t, y, x):
+    d[y] = d[t] * x / (x * x + y * y)
+    d[x] = -d[t] * y / (x * x + y * y)
+
+
+@tangent(math.atan2)
+def math_atan2_tangent(t, y, x):
+    d[t] = d[y] * x / (x * x + y * y) + -d[x] * y / (x * x + y * y)
+
+
+@adjoint(max)
+def builtin_max_adjoint(y, a, b):
+    d[a] = unbroadcast(tie_share(d[y], a > b, a == b), a)
+    d[b] = unbroadcast(tie_share(d[y], b > a, a == b), b)
+
+
+@tangent(max)
+def builtin_max_tangent(y, a, b):
+    d[y] = tie_share(d[a], a > b, a == b) + tie_share(d[b], b > a, a == b)
+
+
+@adjoint(min)
+def builtin_min_adjoint(y, a, b):
+    d[a] = unbroadcast(tie_share(d[y], a < b, a == b), a)
+    d[b] = unbroadcast(tie_share(d[y], b < a, a == b), b)
+
+
+@tangent(min)
+def builtin_min_tangent(y, a, b):
+    d[y] = tie_share(d[a], a < b, a == b) + tie_share(d[b], b < a, a == b)
+
+
+# --- non-differentiable ---
+
+nondifferentiable(
+    len, range, isinstance, issubclass, hasattr, callable, type, id, hash, repr, str, print,
+    int, bool, round,
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
+    math.factorial, math.gcd, math.comb, math.perm,
+)

@@ -1,0 +1,63 @@
+"""Rules for Python containers and the functional writes the ANF pass emits.
+
+``y[i] = v`` becomes ``y = setitem(y, i, v)`` and ``ys.append(v)`` becomes
+``ys = append(ys, v)`` (:mod:`s2sad.transforms.anf`), so writes are ordinary
+calls with adjoints of their own; builtin ``sum``, ``list`` and ``tuple``
+over lists of arrays are here too.
+"""
+import builtins
+
+from . import adjoint, d, linear, tangent
+from ..runtime import (append, extend, restack, setitem, split_list, spread, tail_list,
+                       unbroadcast)
+
+# --- writes ---
+
+
+@adjoint(setitem)
+def setitem_adjoint(y, x, index, value):
+    d[x] = setitem(d[y], index, 0.0)
+    d[value] = unbroadcast(d[y][index], value)
+
+
+@tangent(setitem)
+def setitem_tangent(y, x, index, value):
+    d[y] = setitem(d[x], index, d[value])
+
+
+# --- lists ---
+
+
+@adjoint(append)
+def append_adjoint(y, xs, value):
+    d[xs] = split_list(d[y], xs)
+    d[value] = d[y][-1]
+
+
+@tangent(append)
+def append_tangent(y, xs, value):
+    d[y] = append(d[xs], d[value])
+
+
+@adjoint(extend)
+def extend_adjoint(y, xs, values):
+    d[xs] = split_list(d[y], xs)
+    d[values] = restack(tail_list(d[y], xs), values)
+
+
+@tangent(extend)
+def extend_tangent(y, xs, values):
+    d[y] = extend(d[xs], d[values])
+
+
+@adjoint(builtins.sum)
+def sum_builtin_adjoint(y, xs, start=0):
+    d[xs] = spread(d[y], xs)
+
+
+@adjoint(builtins.list, builtins.tuple)
+def list_adjoint(y, x):
+    d[x] = restack(d[y], x)
+
+
+linear(builtins.sum, builtins.list, builtins.tuple)

@@ -1,0 +1,470 @@
+"""Helpers called by generated derivative code.
+
+Every function here is small, calls NumPy's own functions (so arrays that
+implement ``__array_function__``/``__array_ufunc__`` flow through unchanged),
+never mutates its inputs, and returns early when there is nothing to do,
+because generated gradients call them on every step.
+
+Adjoint helpers (``unbroadcast``, ``unreduce``, ``unslice`` and the
+``*_adjoint_*`` family) take the incoming adjoint ``g`` first and the primal
+values they need after it.  ``None`` stands for a symbolic zero adjoint.
+Each helper that can appear in generated code has derivative rules of its own
+in :mod:`s2sad.rules.numpy_rules`, so generated code can be differentiated
+again.
+"""
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "unbroadcast", "broadcast_like", "unreduce", "unslice", "add_grad", "zeros_like",
+    "split_aux", "unreduce_extremum", "unreduce_prod", "tie_share",
+    "clip_mask", "xlogy", "log_base", "invert_axes", "method_axes", "astype_like",
+    "dot_adjoint_a", "dot_adjoint_b", "matmul_adjoint_a", "matmul_adjoint_b",
+    "unconcatenate", "unstack", "unpack_like", "fill_zeros",
+]
+
+_PY_SCALARS = (bool, int, float, complex)
+
+
+def _weak_to_array(g, x):
+    """``g`` as an array with ``x``'s float dtype when ``g`` is a Python number.
+
+    Python numbers are "weak" in NumPy's promotion rules; once broadcast into
+    an array they would become float64 and silently upcast float32 gradients.
+    """
+    if isinstance(g, _PY_SCALARS):
+        dtype = np.result_type(x, g)
+        if not np.issubdtype(dtype, np.inexact):
+            dtype = np.float64
+        return np.asarray(g, dtype=dtype)
+    return g
+
+
+# --- broadcasting ---
+
+def _shape(x):
+    """``np.shape(x)``, without NumPy's conversion cost for numbers and arrays."""
+    if type(x) in _PY_SCALARS:
+        return ()
+    shape = getattr(x, "shape", None)
+    return shape if isinstance(shape, tuple) else np.shape(x)
+
+
+def unbroadcast(g, x):
+    """Reduce the adjoint ``g`` of a broadcast result to the shape of ``x``.
+
+    Sums the leading axes ``g`` has in excess and the axes where ``x`` has
+    length 1; returns ``g`` itself when the shapes already match.  If ``x`` is
+    a scalar the result is a scalar.
+
+    >>> unbroadcast(np.ones((2, 3)), np.ones(3))
+    array([2., 2., 2.])
+    """
+    shape, gshape = _shape(x), _shape(g)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return np.broadcast_to(_weak_to_array(g, x), shape)
+    kept = [i for i, (gn, xn) in enumerate(zip(gshape[lead:], shape)) if xn == 1 and gn != 1]
+    if not kept:
+        g = np.sum(g, axis=tuple(range(lead))) if lead else g
+    else:
+        g = np.sum(g, axis=tuple(range(lead)) + tuple(lead + i for i in kept), keepdims=True)
+        g = np.reshape(g, np.shape(g)[lead:])
+    if np.shape(g) != shape:  # g had length-1 axes where x is longer
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def broadcast_like(t, y):
+    """``t`` broadcast to the shape of ``y``; ``t`` itself when shapes match.
+
+    The tangent-mode counterpart (and the adjoint) of :func:`unbroadcast`.
+    """
+    shape = _shape(y)
+    if _shape(t) == shape:
+        return t
+    return np.broadcast_to(_weak_to_array(t, y), shape)
+
+
+# --- reductions ---
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Adjoint of a sum-like reduction of ``x`` over ``axis``.
+
+    Broadcasts ``g`` back to ``x``'s shape (a read-only view), re-inserting
+    the reduced axes first when ``keepdims`` is false.
+
+    >>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1)
+    array([[1., 1., 1.],
+           [2., 2., 2.]])
+    """
+    shape = _shape(x)
+    if _shape(g) == shape:
+        return g
+    g = _weak_to_array(g, x)
+    if axis is not None and not keepdims and np.ndim(g):
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+def unreduce_extremum(g, y, x, axis=None, keepdims=False):
+    """Adjoint of ``max``/``min`` reductions; ties share ``g`` evenly."""
+    dtype = np.result_type(x, g)
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.float64
+    mask = x == unreduce(y, x, axis, keepdims)
+    count = np.sum(mask, axis=axis, keepdims=True, dtype=dtype)
+    return np.where(mask, unreduce(g, x, axis, keepdims), 0.0) / count
+
+
+def unreduce_prod(g, y, x, axis=None, keepdims=False):
+    """Adjoint of ``np.prod(x, axis, keepdims=keepdims)``, exact with zeros in ``x``."""
+    if np.all(x != 0):
+        return unreduce(g * y, x, axis, keepdims) / x
+    return unreduce(g, x, axis, keepdims) * _prod_of_others(x, axis)
+
+
+def _prod_of_others(x, axis):
+    """For each element, the product of the other elements of its reduction group."""
+    ndim = np.ndim(x)
+    axes = tuple(range(ndim)) if axis is None else (
+        axis if isinstance(axis, tuple) else (axis,))
+    axes = tuple(a % ndim for a in axes)
+    last = tuple(range(ndim - len(axes), ndim))
+    moved = np.moveaxis(x, axes, last)
+    flat = np.reshape(moved, np.shape(moved)[:ndim - len(axes)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    rflat = flat[..., ::-1]
+    right = np.cumprod(np.concatenate([ones, rflat[..., :-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(np.reshape(left * right, np.shape(moved)), last, axes)
+
+
+# --- elementwise helpers ---
+
+def tie_share(g, win, tie):
+    """``g`` where ``win``, half of ``g`` where ``tie``, else 0 (maximum/minimum)."""
+    if isinstance(win, (bool, np.bool_)):  # Python or NumPy scalars: stay scalars
+        return g if win else (0.5 * g if tie else 0.0 * g)
+    return np.where(win, g, np.where(tie, 0.5 * g, 0.0))
+
+
+def clip_mask(x, lo, hi):
+    """Where ``np.clip(x, lo, hi)`` passes ``x`` through (bounds may be None)."""
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)
+
+
+def xlogy(a, b):
+    """``a * log(b)``, defined as 0 where ``a`` is 0 (even when ``b`` is 0)."""
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return 0.0 if a == 0 else a * math.log(b)
+    zero = a == 0
+    return np.where(zero, 0.0, a * np.log(np.where(zero, 1.0, b)))
+
+
+def log_base(base):
+    """``log(base)``; 1.0 for ``base=None`` (natural logarithm)."""
+    return 1.0 if base is None else math.log(base)
+
+
+# --- shape ---
+
+def method_axes(axes):
+    """Normalize ``x.transpose(*axes)`` arguments: (), (None,), ((1, 0),) or (1, 0)."""
+    if not axes or axes == (None,):
+        return None
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        return tuple(axes[0])
+    return tuple(axes)
+
+
+def invert_axes(axes):
+    """The permutation undoing ``np.transpose(x, axes)`` (None stays None).
+
+    Also accepts the argument tuple of ``x.transpose(*axes)``.
+
+    >>> invert_axes((1, 2, 0))
+    (2, 0, 1)
+    """
+    axes = method_axes(axes) if isinstance(axes, tuple) else axes
+    if axes is None:
+        return None
+    n = len(axes)
+    inverse = [0] * n
+    for i, a in enumerate(axes):
+        inverse[a % n] = i
+    return tuple(inverse)
+
+
+def astype_like(g, x):
+    """Cast an adjoint back to the dtype of ``x`` (adjoint of ``x.astype(...)``)."""
+    dtype = np.result_type(x)
+    if not np.issubdtype(dtype, np.inexact) or np.result_type(g) == dtype:
+        return g
+    if np.iscomplexobj(g) and not np.issubdtype(dtype, np.complexfloating):
+        g = np.real(g)
+    return g.astype(dtype) if hasattr(g, "astype") else dtype.type(g)
+
+
+def unconcatenate(g, arrays, axis=0):
+    """Adjoint of ``np.concatenate(arrays, axis)``: ``g`` split into one piece per array."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        pieces = np.split(np.reshape(g, (-1,)), np.cumsum(sizes)[:-1])
+        pieces = [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    else:
+        sizes = [np.shape(a)[axis] for a in arrays]
+        pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return list(pieces) if isinstance(arrays, list) else tuple(pieces)
+
+
+def unstack(g, arrays, axis=0):
+    """Adjoint of ``np.stack(arrays, axis)``: the slices of ``g`` along ``axis``."""
+    moved = np.moveaxis(g, axis, 0)
+    pieces = [moved[i] for i in range(len(arrays))]
+    return pieces if isinstance(arrays, list) else tuple(pieces)
+
+
+def unpack_like(g, a):
+    """Adjoint of ``np.array(a)``: ``g`` split to match a (nested) list or tuple ``a``."""
+    if isinstance(a, (list, tuple)):
+        pieces = [unpack_like(g[i], item) for i, item in enumerate(a)]
+        return pieces if isinstance(a, list) else tuple(pieces)
+    return unbroadcast(g, a)
+
+
+def fill_zeros(parts, like):
+    """Adjoints ``parts`` (a tuple/list, maybe nested) with ``None`` replaced by zeros.
+
+    Each zero is shaped like the matching element of ``like``, so the pieces can be
+    concatenated or stacked again.
+    """
+    if parts is None:
+        return zeros_like(like)
+    if isinstance(like, (tuple, list)):
+        return [fill_zeros(p, item) for p, item in zip(parts, like)]
+    return parts
+
+
+# --- indexing ---
+
+def _is_basic_index(index):
+    if isinstance(index, tuple):
+        return all(not isinstance(i, tuple) and _is_basic_index(i) for i in index)
+    return (index is None or index is Ellipsis or isinstance(index, slice)
+            or (isinstance(index, numbers.Integral) and not isinstance(index, bool)))
+
+
+def unslice(g, x, index):
+    """Adjoint of ``y = x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``.
+
+    Repeated advanced indices accumulate.  For a tuple/list ``x`` the result
+    has zeros like ``x``'s items everywhere except at ``index`` (an int or a
+    slice); for a dict, everywhere except at key ``index``.  Zeros rather than
+    ``None`` keep every item of a container adjoint usable in arithmetic.
+
+    >>> unslice(1.0, np.zeros(3), [0, 0, 2])
+    array([2., 0., 1.])
+    """
+    if isinstance(x, (tuple, list)):
+        out = [zeros_like(v) for v in x]
+        out[index] = list(g) if isinstance(index, slice) else g
+        if isinstance(x, list):
+            return out
+        return type(x)(*out) if hasattr(x, "_fields") else tuple(out)
+    if isinstance(x, dict):
+        return type(x)((k, g if k == index else zeros_like(v)) for k, v in x.items())
+    dtype = np.result_type(g, x)
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.float64
+    out = np.zeros_like(x, dtype=dtype)
+    if _is_basic_index(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+# --- linear algebra ---
+
+def _vec_to_mat(v, shape):
+    """Restore ``v`` as ``shape`` when the primal operand was 1-D."""
+    return np.reshape(v, shape) if np.shape(v) != shape else v
+
+
+def matmul_adjoint_a(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``a`` (1-D and stacked operands)."""
+    ashape, bshape = np.shape(a), np.shape(b)
+    if len(bshape) == 1:
+        ga = np.multiply.outer(g, b) if len(ashape) > 1 else g * b
+    elif len(ashape) == 1:
+        ga = np.matmul(b, g[..., None])[..., 0]
+    else:
+        ga = np.matmul(g, np.swapaxes(b, -1, -2))
+    return unbroadcast(ga, a)
+
+
+def matmul_adjoint_b(g, a, b):
+    """Adjoint of ``a @ b`` with respect to ``b`` (1-D and stacked operands)."""
+    ashape, bshape = np.shape(a), np.shape(b)
+    if len(ashape) == 1:
+        gb = np.multiply.outer(a, g) if len(bshape) > 1 else g * a
+        if len(bshape) > 2:
+            gb = np.moveaxis(gb, 0, -2)
+    elif len(bshape) == 1:
+        gb = np.matmul(g[..., None, :], a)[..., 0, :] if np.ndim(g) > 1 else np.dot(g, a)
+    else:
+        gb = np.matmul(np.swapaxes(a, -1, -2), g)
+    return unbroadcast(gb, b)
+
+
+def dot_adjoint_a(g, a, b):
+    """Adjoint of ``np.dot(a, b)`` with respect to ``a``."""
+    nb = np.ndim(b)
+    if np.ndim(a) == 0 or nb == 0:
+        return unbroadcast(np.sum(g * b) if np.ndim(a) == 0 else g * b, a)
+    if nb == 1:
+        return np.multiply.outer(g, b) if np.ndim(a) > 1 else g * b
+    # g has shape a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
+    axes = list(range(np.ndim(a) - 1, np.ndim(g)))
+    b_axes = list(range(nb - 2)) + [nb - 1]
+    return np.tensordot(g, b, axes=(axes, b_axes))
+
+
+def dot_adjoint_b(g, a, b):
+    """Adjoint of ``np.dot(a, b)`` with respect to ``b``."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
+    lead = list(range(na - 1))
+    gb = np.tensordot(a, g, axes=(lead, lead))  # shape: (k,) + b.shape[:-2] + b.shape[-1:]
+    if nb > 1:
+        gb = np.moveaxis(gb, 0, -2)
+    return gb
+
+
+# --- containers ---
+
+def add_grad(a, b):
+    """Sum of two adjoints; ``None`` is zero and containers add elementwise.
+
+    >>> add_grad((1.0, None), (2.0, 3.0))
+    (3.0, 3.0)
+    """
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, tuple):
+        items = [add_grad(u, v) for u, v in zip(a, b)]
+        return type(a)(*items) if hasattr(a, "_fields") else tuple(items)
+    if isinstance(a, list):
+        return [add_grad(u, v) for u, v in zip(a, b)]
+    if isinstance(a, dict):
+        return {k: add_grad(a.get(k), b.get(k)) for k in {**a, **b}}
+    return a + b
+
+
+def zeros_like(x):
+    """Zeros with the structure of ``x`` (a float array/number per leaf, None stays None).
+
+    >>> zeros_like((1, [np.arange(2)], None))
+    (0.0, [array([0., 0.])], None)
+    """
+    if x is None:
+        return None
+    if isinstance(x, (bool, int, float)):
+        return 0.0
+    if isinstance(x, complex):
+        return 0j
+    if isinstance(x, tuple):
+        items = [zeros_like(v) for v in x]
+        return type(x)(*items) if hasattr(x, "_fields") else tuple(items)
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return type(x)((k, zeros_like(v)) for k, v in x.items())
+    if not hasattr(x, "shape") and not hasattr(x, "__array__"):
+        return None  # strings and other non-numeric objects carry no derivative
+    dtype = np.result_type(x)
+    return np.zeros_like(x, dtype=dtype if np.issubdtype(dtype, np.inexact) else np.float64)
+
+
+def split_aux(out):
+    """``(output, aux)`` from the result of a function differentiated with has_aux=True."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return out
+    got = ("%s of length %d" % (type(out).__name__, len(out))
+           if isinstance(out, (tuple, list)) else type(out).__name__)
+    raise TypeError("a function differentiated with has_aux=True must return a "
+                    "(output, aux) pair, got %s" % got)
+
+
+# --- functional writes and list building (see transforms/anf.py) ---
+
+def setitem(x, index, value):
+    """``x`` with ``x[index] = value`` applied to a copy; ``x`` is never modified.
+
+    Arrays keep their dtype (as an in-place write would); lists and dicts are
+    copied shallowly.
+
+    >>> setitem(np.zeros(3), 1, 5.0)
+    array([0., 5., 0.])
+    """
+    if isinstance(x, list):
+        out = list(x)
+    elif isinstance(x, dict):
+        out = type(x)(x)
+    elif isinstance(x, tuple):
+        raise TypeError("'tuple' object does not support item assignment")
+    else:
+        out = np.array(x, copy=True, subok=True)
+    out[index] = value
+    return out
+
+
+def append(xs, value):
+    """``xs + [value]``: the list ``xs.append(value)`` would leave, as a new list."""
+    return list(xs) + [value]
+
+
+def extend(xs, values):
+    """``xs + list(values)``: the list ``xs.extend(values)`` would leave."""
+    return list(xs) + list(values)
+
+
+def split_list(g, xs):
+    """Adjoint of ``xs + [...]`` for the ``xs`` part: the first ``len(xs)`` items."""
+    return list(g[:len(xs)])
+
+
+def tail_list(g, xs):
+    """Adjoint of ``xs + values`` for the ``values`` part: the items after ``len(xs)``."""
+    return list(g[len(xs):])
+
+
+def spread(g, xs):
+    """Adjoint of builtin ``sum(xs)``: ``g`` for every item (unbroadcast to it).
+
+    For an array, ``sum`` adds along the first axis.
+    """
+    if isinstance(xs, (list, tuple)):
+        return type(xs)(unbroadcast(g, x) for x in xs) if not hasattr(xs, "_fields") \
+            else type(xs)(*(unbroadcast(g, x) for x in xs))
+    return unreduce(g, xs, 0)
+
+
+def restack(g, x):
+    """Adjoint of ``list(x)``/``tuple(x)``: ``g`` in the form of ``x``."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(g) if not hasattr(x, "_fields") else type(x)(*g)
+    return np.stack([np.broadcast_to(gi, np.shape(x)[1:]) for gi in g]) if len(g) else \
+        zeros_like(x)

@@ -1,0 +1,86 @@
+"""Reverse mode through calls to the user's own Python functions.
+
+Input: an ANF assignment ``y = g(a, b, k=c)`` where ``g`` resolves to a
+Python function (or bound method, or callable object) with readable source
+and no registered rule.  Output: the primal statement replaced by a call to
+``g``'s generated forward sweep, which also returns ``g``'s residuals, and the
+adjoint statements calling ``g``'s backward sweep::
+
+    y, g_res = g_forward(a, b, k=c)
+    ...
+    _ba, _bc = g_backward(g_res, by)
+
+``g`` is compiled in split motion (design.md §3) with respect to exactly the
+parameters that receive active values; recursion is supported because the
+helpers are looked up lazily when ``g`` is still being compiled.
+"""
+import inspect
+
+import gast
+
+from ..errors import UnsupportedSyntaxError
+
+
+def load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def callee(func):
+    """``(python_function, bound_self)`` behind a callable, or None."""
+    if inspect.ismethod(func) and inspect.isfunction(func.__func__):
+        return func.__func__, func.__self__
+    if inspect.isfunction(func):
+        return func, None
+    call = getattr(type(func), "__call__", None)
+    if inspect.isfunction(call):
+        return call, func
+    return None
+
+
+def function_call(rev, name, op, stmt):
+    """``(primal, adjoint)`` statements for ``name = g(...)`` (see module docstring)."""
+    ctx = rev.ctx
+    func, self_obj = callee(op.func)
+    args = list(op.args)
+    if self_obj is not None:
+        self_name = ctx.imports.bind(func.__name__ + "_self", self_obj)
+        args.insert(0, load(self_name))
+    signature = inspect.signature(func)
+    try:
+        bound = signature.bind(*args, **op.keywords)
+    except TypeError as err:
+        raise ctx.unsupported(stmt, "this call to %s (%s)" % (func.__qualname__, err), "")
+    positional = [p.name for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    wrt, targets = [], []
+    for pname, node in bound.arguments.items():
+        kind = signature.parameters[pname].kind
+        active = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and n.id in rev.active]
+        if not active:
+            continue
+        if kind not in (inspect.Parameter.POSITIONAL_ONLY,
+                        inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            raise ctx.unsupported(stmt, "passing a differentiated value to *args, **kwargs "
+                                  "or a keyword-only parameter of %s" % func.__qualname__,
+                                  "pass it as a named positional parameter")
+        wrt.append(positional.index(pname))
+        targets.append(node)
+    order = sorted(range(len(wrt)), key=lambda i: wrt[i])
+    wrt = [wrt[i] for i in order]
+    targets = [targets[i] for i in order]
+    try:
+        forward, backward, helper_name = ctx.compile_helper(func, tuple(wrt))
+    except UnsupportedSyntaxError:
+        raise
+    res = ctx.namer.unique(func.__name__ + "_res")
+    call = gast.Call(func=load(forward), args=args,
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in op.keywords.items()])
+    primal = gast.Assign(targets=[gast.Tuple(elts=[store(name), store(res)], ctx=gast.Store())],
+                         value=call, type_comment=None)
+    grads = gast.Call(func=load(backward), args=[load(res), load(rev.adj(name))], keywords=[])
+    adjoint = rev.contribute(gast.Tuple(elts=targets, ctx=gast.Load()), grads)
+    return primal, adjoint, res

@@ -1,0 +1,47 @@
+"""Shared pytest configuration: command-line options and fixtures.
+
+Options:
+  --regen-golden  rewrite the golden snapshots in tests/golden/ instead of comparing
+                  (used by ``tox -e golden``); read it with the ``regen_golden`` fixture.
+  --short         run a reduced parameter grid, for quick local runs.
+"""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:  # run the working tree even when s2sad is not installed
+    sys.path.insert(0, ROOT)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ snapshots instead of comparing with them")
+    parser.addoption("--short", action="store_true", default=False,
+                     help="run a reduced parameter grid")
+
+
+@pytest.fixture
+def regen_golden(request):
+    """True when the run should rewrite the golden snapshots."""
+    return request.config.getoption("--regen-golden")
+
+
+@pytest.fixture
+def short(request):
+    """True with --short: tests may skip their slow parameter combinations."""
+    return request.config.getoption("--short")
+
+
+@pytest.fixture
+def rng():
+    """A seeded NumPy random generator, fresh for each test."""
+    return np.random.default_rng(0)
+
+
+@pytest.fixture
+def repo_root():
+    """Absolute path of the repository (for examples/ and CLI tests)."""
+    return ROOT
