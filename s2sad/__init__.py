@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 from . import errors, pytree, rules  # noqa: E402
 from .api import float0, grad, source, value_and_grad, vjp  # noqa: E402
 from .errors import (  # noqa: E402
-    InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
+    AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
     SourceUnavailableError, UnsupportedSyntaxError,
 )
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
@@ -27,7 +27,7 @@ from .pytree import register_dataclass, register_pytree_node  # noqa: E402
 __all__ = [
     "grad", "value_and_grad", "vjp", "source", "float0",
     "register_pytree_node", "register_dataclass",
-    "S2SADError", "UnsupportedSyntaxError", "MissingRuleError", "NonScalarOutputError",
+    "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError", "NonScalarOutputError",
     "SourceUnavailableError", "RuleError", "InternalError",
     "errors", "pytree", "rules", "__version__",
 ]

@@ -426,9 +426,19 @@ def _reject_grad_vars(grad_vars, api_name):
             "as an explicit argument and select it with argnums." % api_name)
 
 
-def _derivative(fun, mode, wrt, has_aux, optimize=True):
+def _derivative(fun, mode, wrt, has_aux, optimize=True, scalars=()):
     from .compiler import derivative
-    return derivative(fun, mode, wrt=wrt, has_aux=has_aux, optimize=optimize)
+    return derivative(fun, mode, wrt=wrt, has_aux=has_aux, optimize=optimize,
+                      scalars=scalars)
+
+
+_NUMBERS = (float, int)
+
+
+def _scalar_positions(args):
+    """Positions of arguments that are Python numbers: the generated code is
+    specialised for them (no broadcasting bookkeeping, a smaller tape)."""
+    return tuple([i for i, a in enumerate(args) if type(a) in _NUMBERS])
 
 
 def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph, realize,
@@ -445,17 +455,19 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
     nums, single = _check_argnums(argnums, api_name)
     # [nargs, compiled joint function, wrt, rule generation]: filled on the first call and
     # again only when the number of positional arguments or the rule registry changes.
-    state = [-1, None, None, -1]
+    state = [-1, None, None, -1, None]
 
-    def compile_for(nargs):
+    def compile_for(nargs, scalars):
         wrt = _resolve_argnums(nums, nargs, fun, api_name)
         generation = _rules_generation()
-        dv = _derivative(fun, "grad", wrt, has_aux)
-        state[:] = [nargs, dv.function, wrt, generation]
+        dv = _derivative(fun, "grad", wrt, has_aux, scalars=scalars)
+        state[:] = [nargs, dv.function, wrt, generation, scalars]
 
     def wrapper(*args, **kwargs):
-        if state[0] != len(args) or state[3] != _rules_generation():
-            compile_for(len(args))
+        scalars = _scalar_positions(args)
+        if (state[0] != len(args) or state[4] != scalars
+                or state[3] != _rules_generation()):
+            compile_for(len(args), scalars)
         wrt = state[2]
         _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
         try:
@@ -575,7 +587,7 @@ def _pullback(fun, args, wrt, has_aux, api_name="vjp"):
       ``(out, aux, pullback)`` where ``pullback(ct)`` checks the cotangent and returns
       a tuple with one finalised gradient per position in ``wrt``.
     """
-    dv = _derivative(fun, "vjp", wrt, has_aux)
+    dv = _derivative(fun, "vjp", wrt, has_aux, scalars=_scalar_positions(args))
     out, residuals = dv.forward(*args)
     aux = None
     if has_aux:

@@ -24,7 +24,7 @@ import gast
 from . import fence, rules
 from .annotations import getanno, setanno
 from .codegen import Comments, Imports, load, render
-from .errors import InternalError
+from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
 from .transforms.activity import active_variables
@@ -187,7 +187,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
         for node in gast.walk(stmt):
             if isinstance(node, gast.Return):
                 raise ctx.unsupported(node, "return before the end of the function", "")
-    value, aux = _split_output(ctx, ret, body, has_aux)
+    value, aux = _split_output(ctx, ret, body, has_aux, mode)
     if optimize:
         body = hoist_invariants(body, ctx.namespace)
     outputs = [e.id for e in _elements(value) if isinstance(e, gast.Name)]
@@ -280,21 +280,45 @@ def _record_text(parsed):
                 text, os.path.basename(parsed.filename), parsed.lineno(node)))
 
 
-def _split_output(ctx, ret, body, has_aux):
-    """The differentiated output and the aux value of the return statement."""
+def _split_output(ctx, ret, body, has_aux, mode):
+    """The differentiated output and the aux value of the return statement.
+
+    With ``has_aux``, a returned literal pair is split statically; any other
+    value is split at run time by ``split_aux``, which raises the TypeError of
+    api.md when it is not a pair (statements are added to ``body``).
+    """
     value = ret.value
     if not has_aux:
+        if mode == "grad" and isinstance(value, gast.Tuple):
+            raise TypeError(
+                "Gradient only defined for scalar-output functions. %s returns a tuple of "
+                "%d values; use has_aux=True if the extra values are auxiliary data, or "
+                "s2sad.vjp / s2sad.jacrev for several outputs." % (ctx.parsed.name,
+                                                                 len(value.elts)))
         return value, None
     if isinstance(value, gast.Name):  # res = (loss, aux); return res
         for stmt in body:
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and stmt.targets[0].id == value.id):
+                    and stmt.targets[0].id == value.id
+                    and isinstance(stmt.value, gast.Tuple)):
                 value = stmt.value
-    if isinstance(value, gast.Tuple) and len(value.elts) == 2:
-        return value.elts[0], value.elts[1]
-    got = ("%d values" % len(value.elts)) if isinstance(value, gast.Tuple) else "one value"
-    raise ctx.unsupported(ret, "has_aux=True with a function that returns " + got,
-                          "return a literal pair: `return out, aux`")
+    if isinstance(value, gast.Tuple):
+        if len(value.elts) == 2:
+            return value.elts[0], value.elts[1]
+        raise AuxOutputError("%s with has_aux=True must return a (output, aux) pair, got a "
+                             "tuple of %d values" % (ctx.parsed.name, len(value.elts)))
+    pair, out, aux = (ctx.namer.unique(n) for n in ("pair", "out", "aux"))
+    split = gast.Call(func=load_name(ctx.imports.runtime("split_aux")), args=[value],
+                      keywords=[])
+    added = [assign(pair, split)] + [
+        assign(name, gast.Subscript(value=load_name(pair),
+                                    slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
+        for i, name in enumerate((out, aux))]
+    for stmt in added:
+        setanno(stmt, "origin", getanno(ret, "origin") or ret)
+    body[-1:-1] = added
+    ctx.locals.update((pair, out, aux))
+    return load_name(out), load_name(aux)
 
 
 def _elements(value):
@@ -332,6 +356,10 @@ def _containers(body):
         if (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
                 and not isinstance(node.slice, (gast.Slice, gast.Tuple))):
             names.add(node.value.id)
+        if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
+            key = rules.attribute(node.attr)
+            if rules.lookup_adjoint(key) is None and not rules.is_nondifferentiable(key):
+                names.add(node.value.id)  # a namedtuple or dataclass field
     return names
 
 

@@ -62,6 +62,10 @@ class NonScalarOutputError(S2SADError, TypeError):
         self.shape = tuple(shape)
 
 
+class AuxOutputError(S2SADError, TypeError):
+    """A function differentiated with ``has_aux=True`` did not return a pair."""
+
+
 class SourceUnavailableError(S2SADError, TypeError):
     """The source of a function cannot be read (builtins, C code, REPL lambdas)."""
 

@@ -12,10 +12,13 @@ Each helper that can appear in generated code has derivative rules of its own
 in :mod:`s2sad.rules.numpy_rules`, so generated code can be differentiated
 again.
 """
+import dataclasses
 import math
 import numbers
 
 import numpy as np
+
+from .errors import AuxOutputError
 
 __all__ = [
     "unbroadcast", "broadcast_like", "unreduce", "unslice", "add_grad", "zeros_like",
@@ -363,6 +366,9 @@ def add_grad(a, b):
         return b
     if b is None:
         return a
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return dataclasses.replace(a, **{f.name: add_grad(getattr(a, f.name), getattr(b, f.name))
+                                         for f in dataclasses.fields(a) if f.init})
     if isinstance(a, tuple):
         items = [add_grad(u, v) for u, v in zip(a, b)]
         return type(a)(*items) if hasattr(a, "_fields") else tuple(items)
@@ -404,8 +410,19 @@ def split_aux(out):
         return out
     got = ("%s of length %d" % (type(out).__name__, len(out))
            if isinstance(out, (tuple, list)) else type(out).__name__)
-    raise TypeError("a function differentiated with has_aux=True must return a "
-                    "(output, aux) pair, got %s" % got)
+    raise AuxOutputError("a function differentiated with has_aux=True must return a "
+                         "(output, aux) pair, got %s" % got)
+
+
+# --- complex numbers ---
+
+def abs_sign(x):
+    """d|x|/dx in JAX's convention: ``sign(x)`` for reals, ``conj(x)/|x|`` for complex
+    (0 at 0), so that ``grad(abs(z)**2)(z) == 2*conj(z)``."""
+    if not np.iscomplexobj(x):
+        return np.sign(x)
+    magnitude = np.abs(x)
+    return np.conj(x) / np.where(magnitude == 0, 1, magnitude)
 
 
 # --- functional writes and list building (see transforms/anf.py) ---
@@ -439,6 +456,20 @@ def append(xs, value):
 def extend(xs, values):
     """``xs + list(values)``: the list ``xs.extend(values)`` would leave."""
     return list(xs) + list(values)
+
+
+def unattr(g, x, name):
+    """Adjoint of ``y = x.name`` for a namedtuple or dataclass ``x``: zeros like ``x``
+    with ``g`` in field ``name``."""
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*[g if f == name else zeros_like(getattr(x, f)) for f in x._fields])
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{
+            f.name: g if f.name == name else zeros_like(getattr(x, f.name))
+            for f in dataclasses.fields(x) if f.init})
+    raise TypeError("s2sad cannot differentiate through attribute .%s of a %s object; only "
+                    "namedtuple and dataclass fields carry derivatives"
+                    % (name, type(x).__name__))
 
 
 def split_list(g, xs):

@@ -294,8 +294,6 @@ def test_namedtuple_params_give_namedtuple_gradient():
     np.testing.assert_allclose(g.b, 2 * r)
 
 
-@pytest.mark.xfail(reason="core: attribute access p.w on a namedtuple argument raises "
-                   "MissingRuleError (no rule for x.w)", strict=False)
 def test_namedtuple_attribute_access():
     p = Params(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
     g = s2sad.grad(namedtuple_attr_loss)(p, np.array([2.0, 3.0]))
@@ -378,8 +376,6 @@ def test_complex_output_without_holomorphic_raises():
         s2sad.grad(complex_out)(1.0)
 
 
-@pytest.mark.xfail(reason="core: complex input with real output does not follow JAX's "
-                   "conjugate convention (gives 2+4j)", strict=False)
 def test_complex_input_real_output_conjugate_convention():
     assert s2sad.grad(abs_sq)(1 + 2j) == pytest.approx(2 - 4j)
 
@@ -449,8 +445,6 @@ def test_not_callable():
         s2sad.grad(3)
 
 
-@pytest.mark.xfail(reason="core raises UnsupportedSyntaxError (a SyntaxError) instead of "
-                   "api.md's TypeError '... must return a (output, aux) pair'", strict=False)
 def test_has_aux_without_a_pair_raises_type_error():
     with pytest.raises(TypeError, match="pair"):
         s2sad.grad(no_pair, has_aux=True)(np.ones(2))

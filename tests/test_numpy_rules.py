@@ -8,6 +8,8 @@ with respect to all arguments are compared with central differences in
 float64; float32 cases check that the gradient stays float32 and matches the
 float64 gradient at a loose tolerance.
 """
+import collections
+import dataclasses
 import math
 import operator
 import zlib
@@ -647,6 +649,26 @@ def f_list_tuple(x):
     return np.sum(np.sin(rows[2] * pair[0] + pair[1]))
 
 
+Pair = collections.namedtuple("Pair", "w b")
+
+
+@dataclasses.dataclass
+class Layer:
+    w: Any
+    b: Any
+
+
+def f_getattr(x):
+    p = Pair(x[0], x[1])
+    layer = Layer(x[2] * 2.0, p.b)
+    return np.sum(np.sin(p.w * layer.w + layer.b))
+
+
+def f_split_aux(x):
+    pair = runtime.split_aux((x * 2.0, "label"))
+    return np.sum(np.sin(pair[0]))
+
+
 M = ((3, 4),)
 M2 = ((3, 4), (3, 4))
 BINARY = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3,)), (SCALAR, (3,))]
@@ -810,6 +832,8 @@ RULE_CASES = [
     RuleCase(sum, f_sum_builtin, [M]),
     RuleCase(list, f_list_tuple, [M]),
     RuleCase(tuple, f_list_tuple, [M]),
+    RuleCase(getattr, f_getattr, [M]),
+    RuleCase(runtime.split_aux, f_split_aux, [M]),
 ]
 
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import adjoint, d, nondifferentiable, tangent
-from ..runtime import log_base, tie_share, unbroadcast, xlogy
+from ..runtime import abs_sign, log_base, tie_share, unbroadcast, xlogy
 
 # --- elementwise unary ---
 
@@ -89,12 +89,12 @@ def math_log_tangent(y, x, base=None):
 
 @adjoint(abs)
 def builtin_abs_adjoint(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * abs_sign(x)
 
 
 @tangent(abs)
 def builtin_abs_tangent(y, x):
-    d[y] = d[x] * np.sign(x)
+    d[y] = np.real(d[x] * abs_sign(x))
 
 
 @adjoint(float)

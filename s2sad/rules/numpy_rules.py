@@ -19,8 +19,8 @@ import numpy as np
 
 from . import adjoint, attribute, d, linear, method, nondifferentiable, tangent
 from ..runtime import (
-    add_grad, astype_like, broadcast_like, clip_mask, dot_adjoint_a, dot_adjoint_b, fill_zeros,
-    invert_axes, matmul_adjoint_a, matmul_adjoint_b, method_axes, tie_share, unbroadcast,
+    abs_sign, add_grad, astype_like, broadcast_like, clip_mask, dot_adjoint_a, dot_adjoint_b,
+    fill_zeros, invert_axes, matmul_adjoint_a, matmul_adjoint_b, method_axes, tie_share, unbroadcast,
     unconcatenate, unpack_like, unreduce, unreduce_extremum, unreduce_prod, unslice, unstack,
     xlogy, zeros_like,
 )
@@ -230,12 +230,12 @@ def reciprocal_tangent(y, x):
 
 @adjoint(np.abs, np.absolute)
 def abs_adjoint(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * abs_sign(x)
 
 
 @tangent(np.abs, np.absolute)
 def abs_tangent(y, x):
-    d[y] = d[x] * np.sign(x)
+    d[y] = np.real(d[x] * abs_sign(x))
 
 
 @adjoint(np.negative, operator.neg)

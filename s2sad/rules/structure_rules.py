@@ -8,8 +8,8 @@ over lists of arrays are here too.
 import builtins
 
 from . import adjoint, d, linear, tangent
-from ..runtime import (append, extend, restack, setitem, split_list, spread, tail_list,
-                       unbroadcast)
+from ..runtime import (append, extend, restack, setitem, split_aux, split_list, spread, tail_list,
+                       unattr, unbroadcast)
 
 # --- writes ---
 
@@ -61,3 +61,25 @@ def list_adjoint(y, x):
 
 
 linear(builtins.sum, builtins.list, builtins.tuple)
+
+
+# --- fields of namedtuples and dataclasses ---
+
+
+@adjoint(builtins.getattr)
+def getattr_adjoint(y, x, name):
+    d[x] = unattr(d[y], x, name)
+
+
+linear(builtins.getattr)
+
+
+# --- has_aux ---
+
+
+@adjoint(split_aux)
+def split_aux_adjoint(pair, out):
+    d[out] = d[pair]
+
+
+linear(split_aux)

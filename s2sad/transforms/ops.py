@@ -5,6 +5,7 @@ namespace.  Output: an :class:`Op` giving its kind and, for calls, operators,
 subscripts and attributes, the rule key and the argument nodes.  Shared by
 activity analysis and both AD modes, so they agree on what is differentiable.
 """
+import dataclasses
 import operator
 
 import gast
@@ -91,7 +92,11 @@ def classify(value, namespace, is_local):
             root = root.value
         if isinstance(root, gast.Name) and not is_local(root.id):
             return Op("const")
-        return _keyed(rules.attribute(value.attr), [value.value])
+        key = rules.attribute(value.attr)
+        if rules.lookup_adjoint(key) is None and not rules.is_nondifferentiable(key):
+            # a field of a namedtuple or dataclass: getattr(x, "name")
+            return _keyed(getattr, [value.value, gast.Constant(value=value.attr, kind=None)])
+        return _keyed(key, [value.value])
     if isinstance(value, gast.Call):
         return _call(value, namespace, is_local)
     return Op("nondiff")  # comparisons, boolean logic, f-strings
@@ -121,5 +126,13 @@ def _call(value, namespace, is_local):
         obj = resolve(func, namespace)
     except KeyError:
         return Op("unknown", getattr(func, "id", None), value.args, keywords)
+    if is_record_type(obj):
+        return Op("constructor", obj, value.args, keywords, obj)
     pyfunc = obj if callee(obj) is not None else None
     return _keyed(obj, value.args, keywords, func=pyfunc)
+
+
+def is_record_type(obj):
+    """A namedtuple or dataclass type: its constructor stores its arguments as fields."""
+    return isinstance(obj, type) and (
+        (issubclass(obj, tuple) and hasattr(obj, "_fields")) or dataclasses.is_dataclass(obj))

@@ -11,6 +11,8 @@ Adjoints start as *symbolic zeros*: the first contribution to ``x`` assigns
 values that may be containers).  Statements whose result has a zero adjoint
 produce nothing.
 """
+import inspect
+
 import gast
 
 from .. import rules
@@ -294,8 +296,23 @@ class Reverse:
             return []
         if op.kind == "rule":
             return self.rule(op, load(name), bres, stmt)
+        if op.kind == "constructor":
+            return self.constructor(op, bres, stmt)
         where = self.ctx.parsed.where(stmt)
         raise MissingRuleError(_key_name(op), where)
+
+    def constructor(self, op, bres, stmt):
+        """``y = Record(a, b=c)``: each argument gets its field of ``by``."""
+        try:
+            bound = inspect.signature(op.func).bind(*op.args, **op.keywords)
+        except TypeError as err:
+            raise self.ctx.unsupported(stmt, "this call to %s (%s)" % (op.func.__name__, err),
+                                       "") from None
+        out = []
+        for field, node in bound.arguments.items():
+            part = gast.Attribute(value=bres, attr=field, ctx=gast.Load())
+            out.extend(self.contribute(node, part))
+        return out
 
     def contribute(self, target, expr):
         """Statements adding ``expr`` to the adjoint of call-site node ``target``."""
