@@ -363,9 +363,9 @@ def _containers(body):
     return names
 
 
-def _with_comments(ctx, stmts):
+def _with_comments(ctx, stmts, last=None):
     """``# Grad of:`` comments above each group of adjoint statements, in nested bodies too."""
-    out, last = [], None
+    out = []
     for stmt in stmts:
         origin = getanno(stmt, "origin")
         if origin is not last and origin is not None and getanno(origin, "text"):
@@ -374,8 +374,8 @@ def _with_comments(ctx, stmts):
                 out.append(ctx.comments("Grad of: " + text))
             last = origin
         if isinstance(stmt, (gast.For, gast.If, gast.While)):
-            stmt.body = _with_comments(ctx, stmt.body)
-            stmt.orelse = _with_comments(ctx, stmt.orelse)
+            stmt.body = _with_comments(ctx, stmt.body, last)
+            stmt.orelse = _with_comments(ctx, stmt.orelse, last)
         out.append(stmt)
     return out
 

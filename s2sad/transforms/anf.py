@@ -28,6 +28,7 @@ statement it came from (for ``# Grad of:`` comments and error locations).
 import gast
 
 from ..annotations import getanno, setanno
+from .inline import comprehension, inline_call
 from .ops import index_expr
 
 class ANF:
@@ -108,8 +109,14 @@ class ANF:
     def stmt_Pass(self, s):
         return
 
+    def stmt_FunctionDef(self, s):
+        self.nested[s.name] = s  # expanded at each call (see transforms/inline.py)
+
     def stmt_Assign(self, s):
         if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            if isinstance(s.value, gast.Lambda):
+                self.nested[s.targets[0].id] = s.value
+                return
             self.assign_name(s.targets[0].id, self.simple(s.value))
             return
         value = s.value
@@ -308,6 +315,9 @@ class ANF:
         return self.is_atom(node) and not isinstance(node, gast.UnaryOp)
 
     def load_atom(self, node):
+        if isinstance(node, gast.Name) and node.id in self.nested:
+            raise self.where(node, "a nested function used as a value",
+                             "call it directly, or define it at module level")
         if isinstance(node, gast.Name):
             return _load(self.renames.get(node.id, node.id))
         if isinstance(node, gast.UnaryOp):  # -1.0 -> constant
@@ -373,6 +383,15 @@ class ANF:
         self.emit(gast.If(test=test, body=body, orelse=[]))
         return _load(name)
 
+    def expr_ListComp(self, e):
+        return comprehension(self, e)
+
+    expr_GeneratorExp = expr_ListComp
+
+    def expr_Lambda(self, e):
+        raise self.where(e, "a lambda used as a value", "call it, or bind it to a name "
+                         "that the function calls")
+
     def expr_BinOp(self, e):
         return gast.BinOp(left=self.atom(e.left), op=e.op, right=self.atom(e.right))
 
@@ -393,6 +412,10 @@ class ANF:
 
     def expr_Call(self, e):
         func = e.func
+        if isinstance(func, gast.Name) and func.id in self.nested:
+            return inline_call(self, self.nested[func.id], e)
+        if isinstance(func, gast.Lambda):
+            return inline_call(self, func, e)
         if not self.is_atom(func):
             if isinstance(func, gast.Attribute):
                 func = gast.Attribute(value=self.atom(func.value), attr=func.attr,

@@ -14,6 +14,7 @@ adjoint statements calling ``g``'s backward sweep::
 parameters that receive active values; recursion is supported because the
 helpers are looked up lazily when ``g`` is still being compiled.
 """
+import functools
 import inspect
 
 import gast
@@ -31,6 +32,8 @@ def store(name):
 
 def callee(func):
     """``(python_function, bound_self)`` behind a callable, or None."""
+    while isinstance(func, functools.partial):
+        func = func.func
     if inspect.ismethod(func) and inspect.isfunction(func.__func__):
         return func.__func__, func.__self__
     if inspect.isfunction(func):
@@ -41,17 +44,35 @@ def callee(func):
     return None
 
 
+def _unwrap_partial(ctx, func, args, keywords):
+    """The call's arguments with those a ``functools.partial`` fixed put back in."""
+    while isinstance(func, functools.partial):
+        base = getattr(func.func, "__name__", "partial")
+        fixed = [_constant(ctx, "%s_arg%d" % (base, i), v) for i, v in enumerate(func.args)]
+        fixed_kw = {k: _constant(ctx, "%s_%s" % (base, k), v) for k, v in func.keywords.items()}
+        args = fixed + args
+        keywords = dict(fixed_kw, **keywords)
+        func = func.func
+    return args, keywords
+
+
+def _constant(ctx, name, value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return gast.Constant(value=value, kind=None)
+    return load(ctx.imports.bind(name, value))
+
+
 def function_call(rev, name, op, stmt):
     """``(primal, adjoint)`` statements for ``name = g(...)`` (see module docstring)."""
     ctx = rev.ctx
+    args, keywords = _unwrap_partial(ctx, op.func, list(op.args), dict(op.keywords))
     func, self_obj = callee(op.func)
-    args = list(op.args)
     if self_obj is not None:
         self_name = ctx.imports.bind(func.__name__ + "_self", self_obj)
         args.insert(0, load(self_name))
     signature = inspect.signature(func)
     try:
-        bound = signature.bind(*args, **op.keywords)
+        bound = signature.bind(*args, **keywords)
     except TypeError as err:
         raise ctx.unsupported(stmt, "this call to %s (%s)" % (func.__qualname__, err), "")
     positional = [p.name for p in signature.parameters.values()
@@ -78,7 +99,7 @@ def function_call(rev, name, op, stmt):
         raise
     res = ctx.namer.unique(func.__name__ + "_res")
     call = gast.Call(func=load(forward), args=args,
-                     keywords=[gast.keyword(arg=k, value=v) for k, v in op.keywords.items()])
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
     primal = gast.Assign(targets=[gast.Tuple(elts=[store(name), store(res)], ctx=gast.Store())],
                          value=call, type_comment=None)
     grads = gast.Call(func=load(backward), args=[load(res), load(rev.adj(name))], keywords=[])

@@ -92,7 +92,7 @@ class ExitLowering:
             if flag and flag not in flags:
                 flags.append(flag)
         if isinstance(stmt, (gast.For, gast.While)):
-            if any(isinstance(n, gast.Return) for n in gast.walk(stmt)):
+            if any(isinstance(n, gast.Return) for n in walk(stmt)):
                 add(self.returned)
             return flags
         for node in _walk_same_loop_body([stmt]):
@@ -100,7 +100,7 @@ class ExitLowering:
                 add(self.returned)
             elif isinstance(node, (gast.For, gast.While)):
                 add(self.returned if any(isinstance(n, gast.Return)
-                                         for n in gast.walk(node)) else None)
+                                         for n in walk(node)) else None)
             elif isinstance(node, gast.Break) and self.loops:
                 add(self.loops[-1][0])
             elif isinstance(node, gast.Continue) and self.loops:
@@ -133,7 +133,7 @@ class ExitLowering:
         skip = self.namer.unique("skip") if any(isinstance(n, gast.Continue) for n in own) \
             else None
         exits = self.returned is not None and any(
-            isinstance(n, gast.Return) for n in gast.walk(stmt))
+            isinstance(n, gast.Return) for n in walk(stmt))
         self.loops.append((broke, skip))
         body = self.block(stmt.body)
         self.loops.pop()
@@ -163,7 +163,7 @@ def _walk_same_loop_body(stmts):
     """Statements of ``stmts`` at the current loop level (not inside nested loops)."""
     for stmt in stmts:
         yield stmt
-        if isinstance(stmt, (gast.For, gast.While)):
+        if isinstance(stmt, (gast.For, gast.While, gast.FunctionDef)):
             continue
         for field in ("body", "orelse"):
             yield from _walk_same_loop_body(getattr(stmt, field, []) or [])
@@ -171,10 +171,22 @@ def _walk_same_loop_body(stmts):
 
 def _has_early_return(body):
     for i, stmt in enumerate(body):
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Return) and not (node is stmt and i == len(body) - 1):
                 return True
     return False
+
+
+def walk(node):
+    """``gast.walk`` that does not enter nested functions and lambdas (their
+    returns are their own)."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        if current is not node and isinstance(current, (gast.FunctionDef, gast.Lambda)):
+            continue
+        todo.extend(gast.iter_child_nodes(current))
 
 
 # --- loops over ranges ---

@@ -189,15 +189,17 @@ class Reverse:
         for init in inits:
             setanno(init, "origin", _NO_COMMENT)
         self.defined |= needed
-        return inits, (top, set(self.defined))
+        targets = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        return inits, (top, set(self.defined), targets)
 
     def leave(self, state, primal, adjoint):
         """Leave a compound statement: returns its final ``(primal, adjoint)``."""
-        top, defined = state
+        top, defined, targets = state
         self.defined = defined
         if top:
             init = _marker("init", None)
-            setanno(init, "tape_init", (self.overwritten, self.defined_before | self.restored))
+            setanno(init, "tape_init", (self.overwritten,
+                                        self.defined_before | self.restored | targets))
             primal = [init] + primal
             self.overwritten = None
         return primal, adjoint
