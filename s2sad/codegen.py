@@ -51,6 +51,20 @@ class Imports:
         self.bound[name] = obj
         return name
 
+    def reference(self, obj, name):
+        """An expression for ``obj``: ``np.sum`` when a bound module holds it, else a
+        name bound to it (``name`` if free)."""
+        module = sys.modules.get((getattr(obj, "__module__", None) or "").split(".")[0])
+        attr = getattr(obj, "__name__", None)
+        if module is not None and attr and getattr(module, attr, None) is obj:
+            for alias, value in self.bound.items():
+                if value is module:
+                    return gast.Attribute(value=gast.Name(id=alias, ctx=gast.Load(),
+                                                          annotation=None, type_comment=None),
+                                          attr=attr, ctx=gast.Load())
+        return gast.Name(id=self.bind(name, obj), ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+
     def runtime(self, name):
         """Bind the runtime helper ``name`` (from :mod:`s2sad.runtime`)."""
         return self.bind(name, getattr(runtime, name))

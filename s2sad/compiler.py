@@ -16,6 +16,8 @@ Calling conventions of the generated code:
   ``{f}_backward(residuals, b{out})`` a tuple with one gradient per ``wrt``.
 """
 import ast
+import copy
+import functools
 import os
 import weakref
 
@@ -27,10 +29,12 @@ from .codegen import Comments, Imports, load, render
 from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
+from .transforms.calls import callee
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
 from .transforms.dataflow import definitely_assigned
+from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
 from .transforms.licm import hoist_invariants
@@ -38,7 +42,7 @@ from .transforms.shapes import shape_classes
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
-MODES = ("grad", "vjp")
+MODES = ("grad", "vjp", "jvp")
 stats = {"transforms": 0}
 _CACHE = weakref.WeakKeyDictionary()
 
@@ -54,7 +58,7 @@ class Derivative:
         self.source = source
         self.module = module
         self.mode = mode
-        if mode == "grad":
+        if mode in ("grad", "jvp"):
             self.function = getattr(module, name)
         else:
             self.forward = getattr(module, name + "_forward")
@@ -62,6 +66,19 @@ class Derivative:
 
     def __repr__(self):
         return "<s2sad.Derivative %s (%s)>" % (self.name, self.mode)
+
+
+class BoundDerivative:
+    """The derivative of a bound method (or callable object): ``self`` is passed
+    for the caller, and is never differentiated."""
+
+    def __init__(self, inner, self_obj):
+        self.inner, self.name, self.source, self.mode = inner, inner.name, inner.source, inner.mode
+        if inner.mode in ("grad", "jvp"):
+            self.function = functools.partial(inner.function, self_obj)
+        else:
+            self.forward = functools.partial(inner.forward, self_obj)
+            self.backward = inner.backward
 
 
 def clear_cache():
@@ -87,6 +104,12 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         raise ValueError("mode must be one of %s, got %r" % (MODES, mode))
     rules.load_builtin_rules()
     fn = unwrap(fn)
+    bound = callee(fn)
+    if bound is not None and bound[1] is not None:  # a bound method or callable object
+        func, self_obj = bound
+        inner = derivative(func, mode, tuple(i + 1 if i >= 0 else i for i in wrt), has_aux,
+                           optimize, tuple(i + 1 if i >= 0 else i for i in scalars))
+        return BoundDerivative(inner, self_obj)
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), rules.generation())
     try:
         per_fn = _CACHE.setdefault(fn, {})
@@ -105,13 +128,13 @@ _IN_PROGRESS = set()
 class _Lazy:
     """A generated sweep of a function still being compiled (recursion)."""
 
-    def __init__(self, func, wrt, attr):
-        self.func, self.wrt, self.attr = func, wrt, attr
+    def __init__(self, func, wrt, attr, mode="vjp"):
+        self.func, self.wrt, self.attr, self.mode = func, wrt, attr, mode
         self.target = None
 
     def __call__(self, *args, **kwargs):
         if self.target is None:
-            self.target = getattr(derivative(self.func, "vjp", self.wrt), self.attr)
+            self.target = getattr(derivative(self.func, self.mode, self.wrt), self.attr)
         return self.target(*args, **kwargs)
 
 
@@ -126,9 +149,26 @@ class Context:
         self.locals = local_names(parsed.fdef)
         self.comments = Comments()
         self.helpers = []
+        self.jvp_self = None  # (function, wrt, tangent names) while compiling a jvp
 
     def is_local(self, name):
         return name in self.locals
+
+    def compile_jvp_helper(self, func, wrt):
+        """Name bound to the generated ``jvp_<func>`` of user function ``func``."""
+        key = (func, wrt, "jvp")
+        if key in _IN_PROGRESS:
+            if self.jvp_self is None or self.jvp_self[:2] != (func, wrt):
+                raise TypeError("s2sad cannot yet run forward mode through mutually recursive "
+                                "functions (%s)" % func.__qualname__)
+            target, name = _Lazy(func, wrt, "function", "jvp"), "jvp_" + func.__name__
+            tangents = self.jvp_self[2]
+        else:
+            helper = derivative(func, "jvp", wrt)
+            if helper not in self.helpers:
+                self.helpers.append(helper)
+            target, name, tangents = helper.function, helper.name, helper.tangent_params
+        return self.imports.bind(name, target), tangents
 
     def compile_helper(self, func, wrt):
         """Names bound to the split sweeps of user function ``func`` (wrt ``wrt``)."""
@@ -150,8 +190,8 @@ class Context:
 
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
-    key = (fn, wrt)
-    if mode == "vjp":
+    key = (fn, wrt) if mode == "vjp" else (fn, wrt, "jvp")
+    if mode in ("vjp", "jvp"):
         _IN_PROGRESS.add(key)
     try:
         return _build_inner(fn, mode, wrt, has_aux, optimize, scalars)
@@ -172,8 +212,10 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
                 % (i, fdef.name, len(params), " (differentiating *args is not supported)"
                    if fdef.args.vararg else ""))
     wrt_names = [params[i] for i in wrt]
+    wrt = tuple(i % len(params) for i in wrt)
     namer = Namer(local_names(fdef) | set(parsed.namespace), parsed.module_names)
     ctx = Context(parsed, namer)
+    ctx.wrt = wrt
     ExitLowering(namer).function(fdef)
     normalize_loops(fdef, namer)
     anf(fdef, namer, parsed.namespace, ctx.imports.runtime,
@@ -196,6 +238,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
     if optimize:
         classes = shape_classes(body[:-1], ctx.namespace,
                                 [params[i] for i in scalars if -len(params) <= i < len(params)])
+    if mode == "jvp":
+        return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body), classes, params)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
     if mode == "grad":
@@ -252,19 +296,57 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
                       (unpack if residuals else []) + _drop_empty_comments(backward)
                       + [final]),
         ]
+    return _finish(ctx, fdef, functions, name, mode,
+                   "reverse" if mode == "grad" else "split reverse", wrt_names)
+
+
+def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
+    """Render, write and import the generated module."""
+    parsed = ctx.parsed
     doc = "Derivative of %s (%s:%s), generated by s2sad: %s mode, d/d(%s)." % (
-        fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1,
-        "reverse" if mode == "grad" else "split reverse", ", ".join(wrt_names))
+        fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1, kind,
+        ", ".join(wrt_names))
     source = render(functions, ctx.comments, doc, ctx.imports)
     module_source = source
     for helper in ctx.helpers:
         source += "\n\n# --- helper: %s ---\n%s" % (helper.name, helper.source)
     try:
-        module = load(module_source, "%s__%s" % (getattr(parsed.func, "__module__", "") or "fn", name),
-                      ctx.imports.bound)
+        module = load(module_source, "%s__%s" % (getattr(parsed.func, "__module__", "") or "fn",
+                                                 name), ctx.imports.bound)
     except SyntaxError as err:
         raise InternalError("generated code does not compile: %s" % err, source) from None
     return Derivative(name, source, module, mode)
+
+
+def _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize):
+    """Forward mode: ``jvp_f(*args, *tangents) -> (result, tangent_of_output)``."""
+    fwd = Forward(ctx, active)
+    tangents = [fwd.tan(w) for w in wrt_names]
+    ctx.jvp_self = (ctx.parsed.func, tuple(ctx.wrt), tangents)
+    params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
+    start = [assign(fwd.tan(p), _zeros_of(ctx, load_name(p)))
+             for p in params if p in active and p not in wrt_names]  # active via a loop
+    tbody = start + fwd.body(body[:-1])
+    out_tangent = _tuple([fwd.tangent_of(e) or _zeros_of(ctx, e) for e in value.elts]) \
+        if isinstance(value, gast.Tuple) else (fwd.tangent_of(value) or _zeros_of(ctx, value))
+    result = value if aux is None else gast.Tuple(elts=[value, aux], ctx=gast.Load())
+    final = gast.Return(value=_tuple([result, out_tangent]))
+    if optimize:
+        tbody = optimize_body(tbody, ctx.imports.bound, _reads(final))
+    tbody = _with_comments(ctx, tbody, prefix="")
+    name = ctx.namer.unique("jvp_" + fdef.name)
+    args = fdef.args
+    for tangent in tangents:
+        args = _with_param(args, tangent, None)
+    derivative = _finish(ctx, fdef, [_function(name, args, tbody + [final])], name, "jvp",
+                         "forward", wrt_names)
+    derivative.tangent_params = tangents
+    return derivative
+
+
+def _zeros_of(ctx, node):
+    return gast.Call(func=load_name(ctx.imports.runtime("zeros_like")), args=[node],
+                     keywords=[])
 
 
 # --- helpers ---
@@ -363,7 +445,7 @@ def _containers(body):
     return names
 
 
-def _with_comments(ctx, stmts, last=None):
+def _with_comments(ctx, stmts, last=None, prefix="Grad of: "):
     """``# Grad of:`` comments above each group of adjoint statements, in nested bodies too."""
     out = []
     for stmt in stmts:
@@ -371,11 +453,11 @@ def _with_comments(ctx, stmts, last=None):
         if origin is not last and origin is not None and getanno(origin, "text"):
             text = getanno(origin, "text")
             if text:
-                out.append(ctx.comments("Grad of: " + text))
+                out.append(ctx.comments(prefix + text))
             last = origin
         if isinstance(stmt, (gast.For, gast.If, gast.While)):
-            stmt.body = _with_comments(ctx, stmt.body, last)
-            stmt.orelse = _with_comments(ctx, stmt.orelse, last)
+            stmt.body = _with_comments(ctx, stmt.body, last, prefix)
+            stmt.orelse = _with_comments(ctx, stmt.orelse, last, prefix)
         out.append(stmt)
     return out
 
@@ -434,16 +516,27 @@ def _arguments(names, defaults=()):
 
 
 def _with_seed(args, seed):
-    import copy
+    return _with_param(args, seed, 1.0)
+
+
+def _with_param(args, name, default):
+    """A copy of ``args`` with parameter ``name`` added (keyword-only after ``*args``)."""
     args = copy.deepcopy(args)
-    param = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
-    one = gast.Constant(value=1.0, kind=None)
+    param = gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
+    if default is None:  # required: positional if possible, else keyword-only
+        if args.vararg is None and not args.kwonlyargs and not args.defaults:
+            args.args.append(param)
+        else:
+            args.kwonlyargs.append(param)
+            args.kw_defaults.append(None)
+        return args
+    value = gast.Constant(value=default, kind=None)
     if args.vararg is None and not args.kwonlyargs:
         args.args.append(param)
-        args.defaults.append(one)
+        args.defaults.append(value)
     else:
         args.kwonlyargs.append(param)
-        args.kw_defaults.append(one)
+        args.kw_defaults.append(value)
     return args
 
 

@@ -19,7 +19,6 @@ import inspect
 
 import gast
 
-from ..errors import UnsupportedSyntaxError
 
 
 def load(name):
@@ -62,14 +61,19 @@ def _constant(ctx, name, value):
     return load(ctx.imports.bind(name, value))
 
 
-def function_call(rev, name, op, stmt):
-    """``(primal, adjoint)`` statements for ``name = g(...)`` (see module docstring)."""
-    ctx = rev.ctx
+def bind_call(transform, op, stmt):
+    """Bind a call to user function ``op.func``.
+
+    Returns ``(args, keywords, func, positions)``: the call's argument nodes
+    (with a bound ``self`` and ``functools.partial`` arguments put back), the
+    Python function, and ``(position, node)`` of each positional parameter
+    that receives an active value, in parameter order.
+    """
+    ctx = transform.ctx
     args, keywords = _unwrap_partial(ctx, op.func, list(op.args), dict(op.keywords))
     func, self_obj = callee(op.func)
     if self_obj is not None:
-        self_name = ctx.imports.bind(func.__name__ + "_self", self_obj)
-        args.insert(0, load(self_name))
+        args.insert(0, load(ctx.imports.bind(func.__name__ + "_self", self_obj)))
     signature = inspect.signature(func)
     try:
         bound = signature.bind(*args, **keywords)
@@ -77,31 +81,34 @@ def function_call(rev, name, op, stmt):
         raise ctx.unsupported(stmt, "this call to %s (%s)" % (func.__qualname__, err), "")
     positional = [p.name for p in signature.parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    wrt, targets = [], []
+    positions = []
     for pname, node in bound.arguments.items():
-        kind = signature.parameters[pname].kind
-        active = [n.id for n in gast.walk(node) if isinstance(n, gast.Name) and n.id in rev.active]
-        if not active:
+        if not any(isinstance(n, gast.Name) and n.id in transform.active
+                   for n in gast.walk(node)):
             continue
+        kind = signature.parameters[pname].kind
         if kind not in (inspect.Parameter.POSITIONAL_ONLY,
                         inspect.Parameter.POSITIONAL_OR_KEYWORD):
             raise ctx.unsupported(stmt, "passing a differentiated value to *args, **kwargs "
                                   "or a keyword-only parameter of %s" % func.__qualname__,
                                   "pass it as a named positional parameter")
-        wrt.append(positional.index(pname))
-        targets.append(node)
-    order = sorted(range(len(wrt)), key=lambda i: wrt[i])
-    wrt = [wrt[i] for i in order]
-    targets = [targets[i] for i in order]
-    try:
-        forward, backward, helper_name = ctx.compile_helper(func, tuple(wrt))
-    except UnsupportedSyntaxError:
-        raise
+        positions.append((positional.index(pname), node))
+    positions.sort(key=lambda item: item[0])
+    return args, keywords, func, positions
+
+
+def function_call(rev, name, op, stmt):
+    """``(primal, adjoint, residual_name)`` for ``name = g(...)`` (see module docstring)."""
+    ctx = rev.ctx
+    args, keywords, func, positions = bind_call(rev, op, stmt)
+    wrt = tuple(p for p, _ in positions)
+    forward, backward, _ = ctx.compile_helper(func, wrt)
     res = ctx.namer.unique(func.__name__ + "_res")
     call = gast.Call(func=load(forward), args=args,
                      keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
     primal = gast.Assign(targets=[gast.Tuple(elts=[store(name), store(res)], ctx=gast.Store())],
                          value=call, type_comment=None)
     grads = gast.Call(func=load(backward), args=[load(res), load(rev.adj(name))], keywords=[])
-    adjoint = rev.contribute(gast.Tuple(elts=targets, ctx=gast.Load()), grads)
+    targets = gast.Tuple(elts=[node for _, node in positions], ctx=gast.Load())
+    adjoint = rev.contribute(targets, grads)
     return primal, adjoint, res

@@ -64,33 +64,33 @@ class ZeroSimplifier(gast.NodeTransformer):
                 return right
             if rv == 1:
                 return left
-            if _is_zero(left) or _is_zero(right):
+            if is_zero(left) or is_zero(right):
                 return zero()
         if isinstance(op, gast.Div):
             if rv == 1:
                 return left
-            if _is_zero(left):
+            if is_zero(left):
                 return zero()
         if isinstance(op, gast.Add):
-            if _is_zero(left):
+            if is_zero(left):
                 return right
-            if _is_zero(right):
+            if is_zero(right):
                 return left
         if isinstance(op, gast.Sub):
-            if _is_zero(right):
+            if is_zero(right):
                 return left
-            if _is_zero(left):
+            if is_zero(left):
                 return gast.UnaryOp(op=gast.USub(), operand=right)
         if isinstance(op, gast.Pow) and rv == 1:
             return left
-        if isinstance(op, gast.MatMult) and (_is_zero(left) or _is_zero(right)):
+        if isinstance(op, gast.MatMult) and (is_zero(left) or is_zero(right)):
             return zero()
         return node
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub):
-            if _is_zero(node.operand):
+            if is_zero(node.operand):
                 return zero()
             value = _number(node.operand)
             if value is not None:
@@ -102,7 +102,7 @@ class ZeroSimplifier(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         # a linear function of a symbolic zero is zero (tangents of inactive inputs)
-        if node.args and _is_zero(node.args[0]) and getattr(node.func, "_s2sad_linear", False):
+        if node.args and is_zero(node.args[0]) and getattr(node.func, "_s2sad_linear", False):
             return zero()
         if isinstance(node.func, gast.Name):
             func = self.namespace.get(node.func.id)
@@ -132,7 +132,8 @@ def zero():
     return node
 
 
-def _is_zero(node):
+def is_zero(node):
+    """True for a symbolic zero made by :func:`zero`."""
     return isinstance(node, gast.Constant) and getattr(node, "_s2sad_zero", False)
 
 
