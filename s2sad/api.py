@@ -80,12 +80,9 @@ def _check_callable(fun, api_name):
                 "%s: %s was created by s2sad.%s with create_graph=False, so it cannot be "
                 "differentiated again; create it with create_graph=True (the default)."
                 % (api_name, _fun_name(fun), info["api"]))
-        raise TypeError(
-            "%s: %s is already an s2sad.%s transform; differentiating a derivative "
-            "(higher-order differentiation) is planned but not available yet. Write the "
-            "derivative you need as a Python function, or use s2sad.source to get the "
-            "generated code and differentiate that."
-            % (api_name, _fun_name(fun), info["api"]))
+        from .higher import shim
+        return shim(fun)
+    return fun
 
 
 def _param_name(fun, index):
@@ -443,7 +440,7 @@ def _scalar_positions(args):
 
 def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph, realize,
                     grad_vars, return_value, api_name, with_value):
-    _check_callable(fun, api_name)
+    fun = _check_callable(fun, api_name)
     _reject_grad_vars(grad_vars, api_name)
     if argnums is None:
         raise TypeError("%s: argnums=None selects no argument; it is only meaningful with "
@@ -639,7 +636,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, create_graph: bool 
       >>> f_vjp(np.ones(2))
       (array([3., 4.]), array([1., 2.]))
     """
-    _check_callable(fun, "vjp")
+    fun = _check_callable(fun, "vjp")
     if not primals:
         raise TypeError("vjp: no primals given; pass the point to differentiate at, as in "
                         "s2sad.vjp(f, x, y).")
@@ -679,7 +676,7 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
       >>> "def df_dx" in s2sad.source(f)
       True
     """
-    _check_callable(fun, "source")
+    fun = _check_callable(fun, "source")
     unknown = sorted(set(options) - set(_SOURCE_OPTIONS))
     if unknown:
         raise TypeError("source: unknown option%s %s; the options are %s"

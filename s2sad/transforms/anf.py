@@ -114,6 +114,21 @@ class ANF:
 
     def stmt_Assign(self, s):
         if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+            value = s.value
+            if (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                    and value.func.attr == "pop" and not value.args and not value.keywords
+                    and isinstance(value.func.value, gast.Name)
+                    and value.func.value.id in self.defined):
+                # v = xs.pop() -> v = xs[-1]; xs = xs[:-1]: lists are values here
+                xs = value.func.value
+                last = gast.Subscript(value=xs, slice=gast.Constant(value=-1, kind=None),
+                                      ctx=gast.Load())
+                self.assign_name(s.targets[0].id, self.simple(last))
+                rest = gast.Subscript(value=xs, slice=gast.Slice(
+                    lower=None, upper=gast.Constant(value=-1, kind=None), step=None),
+                    ctx=gast.Load())
+                self.assign_name(xs.id, self.simple(rest))
+                return
             if isinstance(s.value, gast.Lambda):
                 self.nested[s.targets[0].id] = s.value
                 return
