@@ -476,9 +476,10 @@ def test_create_graph_false_cannot_be_differentiated_again():
         s2sad.grad(f)
 
 
-def test_grad_of_grad_is_a_clear_error_for_now():
-    with pytest.raises(TypeError, match="higher-order"):
-        s2sad.grad(s2sad.grad(scalar_sq))
+def test_grad_of_grad_matches_the_closed_form():
+    # scalar_sq(x) = x ** 2 (see top): second derivative 2, third 0
+    assert s2sad.grad(s2sad.grad(scalar_sq))(1.5) == pytest.approx(2.0)
+    assert s2sad.grad(s2sad.grad(s2sad.grad(scalar_sq)))(1.5) == pytest.approx(0.0)
 
 
 def test_realize_false_returns_numpy_results_as_they_are():
