@@ -241,6 +241,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body), classes, params)
+    rev.assign_counts = _assign_counts(body)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
     if mode == "grad":
         name = namer.unique(stem)
@@ -342,6 +343,14 @@ def _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize):
                          "forward", wrt_names)
     derivative.tangent_params = tangents
     return derivative
+
+
+def _assign_counts(body):
+    counts = {}
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
 
 
 def _zeros_of(ctx, node):

@@ -106,12 +106,30 @@ def unreduce(g, x, axis=None, keepdims=False):
            [2., 2., 2.]])
     """
     shape = _shape(x)
-    if _shape(g) == shape:
+    gshape = _shape(g)
+    if gshape == shape:
         return g
+    if not gshape and type(x) is np.ndarray and x.size <= _SMALL:
+        # a filled small array is cheaper than NumPy's broadcast_to machinery
+        return np.full(shape, g, dtype=np.result_type(x.dtype, g)
+                       if x.dtype.kind in "fc" else np.float64)
     g = _weak_to_array(g, x)
     if axis is not None and not keepdims and np.ndim(g):
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
+
+
+_SMALL = 1 << 14
+
+
+def unreduce_mean(g, y, x, axis=None, keepdims=False):
+    """Adjoint of ``y = mean(x, axis)``: :func:`unreduce` of ``g`` over the count."""
+    return unreduce(g * (_size(y) / _size(x)), x, axis, keepdims)
+
+
+def _size(x):
+    size = getattr(x, "size", None)
+    return size if type(size) is int else np.size(x)
 
 
 def unreduce_extremum(g, y, x, axis=None, keepdims=False):
@@ -285,15 +303,39 @@ def unslice(g, x, index):
         return type(x)(*out) if hasattr(x, "_fields") else tuple(out)
     if isinstance(x, dict):
         return type(x)((k, g if k == index else zeros_like(v)) for k, v in x.items())
-    dtype = np.result_type(g, x)
-    if not np.issubdtype(dtype, np.inexact):
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype:
+        dtype = x.dtype  # the common case, without NumPy's promotion machinery
+    else:
+        dtype = np.result_type(g, x)
+    if dtype.kind not in "fc":
         dtype = np.float64
-    out = np.zeros_like(x, dtype=dtype)
+    out = np.zeros(_shape(x), dtype=dtype)
     if _is_basic_index(index):
         out[index] = g
     else:
         np.add.at(out, index, g)
     return out
+
+
+def add_at(buf, index, g):
+    """``buf[index] += g`` in place, on an adjoint buffer the generated code owns
+    (``np.add.at`` for advanced indices, so repeated indices accumulate); returns
+    ``buf``.  Re-differentiating generated code turns it into :func:`added_at`."""
+    if type(buf) is np.ndarray:
+        if _is_basic_index(index):
+            buf[index] += g
+        else:
+            np.add.at(buf, index, g)
+        return buf
+    if isinstance(buf, (list, dict)):
+        buf[index] = add_grad(buf[index], g)
+        return buf
+    return add_grad(buf, unslice(g, buf, index))
+
+
+def added_at(buf, index, g):
+    """Functional :func:`add_at`: a new adjoint, ``buf`` unchanged."""
+    return add_grad(buf, unslice(g, buf, index))
 
 
 # --- linear algebra ---

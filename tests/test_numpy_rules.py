@@ -664,6 +664,16 @@ def f_getattr(x):
     return np.sum(np.sin(p.w * layer.w + layer.b))
 
 
+def f_added_at(g, x):
+    buf = runtime.added_at(x * 1.5, 1, g[0])
+    buf2 = runtime.add_at(buf * 2.0, [0, 0], g[1:3])
+    return np.sum(np.sin(buf2 * buf))
+
+
+def f_unreduce_mean(g, x):
+    return np.sum(np.sin(runtime.unreduce_mean(g, np.mean(x, axis=0), x, 0) * x))
+
+
 def f_split_aux(x):
     pair = runtime.split_aux((x * 2.0, "label"))
     return np.sum(np.sin(pair[0]))
@@ -834,6 +844,9 @@ RULE_CASES = [
     RuleCase(tuple, f_list_tuple, [M]),
     RuleCase(getattr, f_getattr, [M]),
     RuleCase(runtime.split_aux, f_split_aux, [M]),
+    RuleCase(runtime.added_at, f_added_at, [((3,), (3,))]),
+    RuleCase(runtime.add_at, f_added_at, [((3,), (3,))]),
+    RuleCase(runtime.unreduce_mean, f_unreduce_mean, [((4,), (3, 4))]),
 ]
 
 

@@ -21,7 +21,8 @@ from . import adjoint, attribute, d, linear, method, nondifferentiable, tangent
 from ..runtime import (
     abs_sign, add_grad, astype_like, broadcast_like, clip_mask, dot_adjoint_a, dot_adjoint_b,
     fill_zeros, invert_axes, matmul_adjoint_a, matmul_adjoint_b, method_axes, tie_share, unbroadcast,
-    unconcatenate, unpack_like, unreduce, unreduce_extremum, unreduce_prod, unslice, unstack,
+    unconcatenate, unpack_like, unreduce, unreduce_extremum, unreduce_mean, unreduce_prod,
+    unslice, unstack,
     xlogy, zeros_like,
 )
 
@@ -414,12 +415,12 @@ def sum_method_adjoint(y, x, axis=None, dtype=None, keepdims=False):
 
 @adjoint(np.mean)
 def mean_adjoint(y, a, axis=None, dtype=None, keepdims=False):
-    d[a] = unreduce(d[y] * (np.size(y) / np.size(a)), a, axis, keepdims)
+    d[a] = unreduce_mean(d[y], y, a, axis, keepdims)
 
 
 @adjoint(method('mean'))
 def mean_method_adjoint(y, x, axis=None, dtype=None, keepdims=False):
-    d[x] = unreduce(d[y] * (np.size(y) / np.size(x)), x, axis, keepdims)
+    d[x] = unreduce_mean(d[y], y, x, axis, keepdims)
 
 
 linear(np.sum, method('sum'), np.mean, method('mean'))

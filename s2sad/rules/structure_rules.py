@@ -7,9 +7,11 @@ over lists of arrays are here too.
 """
 import builtins
 
+import numpy as np
+
 from . import adjoint, d, linear, tangent
-from ..runtime import (append, extend, restack, setitem, split_aux, split_list, spread, tail_list,
-                       unattr, unbroadcast)
+from ..runtime import (add_at, added_at, append, extend, restack, setitem, split_aux, split_list, spread, tail_list,
+                       unattr, unbroadcast, unreduce_mean)
 
 # --- writes ---
 
@@ -23,6 +25,25 @@ def setitem_adjoint(y, x, index, value):
 @tangent(setitem)
 def setitem_tangent(y, x, index, value):
     d[y] = setitem(d[x], index, d[value])
+
+
+@adjoint(added_at, add_at)
+def added_at_adjoint(y, buf, index, g):
+    d[buf] = d[y]
+    d[g] = unbroadcast(d[y][index], g)
+
+
+@tangent(added_at, add_at)
+def added_at_tangent(y, buf, index, g):
+    d[y] = added_at(d[buf], index, d[g])
+
+
+@adjoint(unreduce_mean)
+def unreduce_mean_adjoint(z, g, y, x, axis=None, keepdims=False):
+    d[g] = np.sum(d[z], axis=axis, keepdims=keepdims) * (np.size(y) / np.size(x))
+
+
+linear(unreduce_mean)
 
 
 # --- lists ---

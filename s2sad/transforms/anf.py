@@ -27,6 +27,7 @@ statement it came from (for ``# Grad of:`` comments and error locations).
 """
 import gast
 
+from .. import runtime
 from ..annotations import getanno, setanno
 from .inline import comprehension, inline_call
 from .ops import index_expr
@@ -41,6 +42,7 @@ class ANF:
         self.nested = {}
         self.inlining = []
         self.free = set(free_names)
+        self.namespace = free_names if isinstance(free_names, dict) else {}
         self.func_name = func_name
         self.renames = {}
         self.defined = set()
@@ -427,6 +429,10 @@ class ANF:
 
     def expr_Call(self, e):
         func = e.func
+        if isinstance(func, gast.Name) and self.namespace.get(func.id) is runtime.add_at:
+            # generated code accumulates in place into buffers it owns; differentiated
+            # again, the accumulation must be a value: added_at returns a new buffer
+            func = _load(self.runtime("added_at"))
         if isinstance(func, gast.Name) and func.id in self.nested:
             return inline_call(self, self.nested[func.id], e)
         if isinstance(func, gast.Lambda):

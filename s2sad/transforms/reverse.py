@@ -11,11 +11,12 @@ Adjoints start as *symbolic zeros*: the first contribution to ``x`` assigns
 values that may be containers).  Statements whose result has a zero adjoint
 produce nothing.
 """
+import copy
 import inspect
 
 import gast
 
-from .. import rules
+from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..errors import MissingRuleError, RuleError
 from ..templates import Contribution, instantiate
@@ -56,6 +57,10 @@ class Reverse:
         self.containers = set(containers)
         self.defined = set()
         self._names = {}
+        self._adjoint_of = {}
+        self.owned = set()  # primal names whose adjoint is a buffer only this code holds
+        self.recomputed = set()  # loop values the backward sweep recomputes, not tapes
+        self.assign_counts = {}
         self.stack_name = None
         self.overwritten = None  # names written by the enclosing top-level compound
         self.restored = set()  # loop targets the backward loops set themselves
@@ -65,6 +70,7 @@ class Reverse:
         """The adjoint variable name of primal ``name`` (memoised, unique)."""
         if name not in self._names:
             self._names[name] = self.ctx.namer.unique(self.ctx.namer.adjoint(name))
+            self._adjoint_of[self._names[name]] = name
             if self.classes is not None:
                 self.classes.bind_adjoint(self._names[name], name)
         return self._names[name]
@@ -79,17 +85,38 @@ class Reverse:
         return self.adj(name)
 
     def accumulate(self, name, expr):
-        """``bname = expr`` for the first contribution, ``bname = bname + expr`` after."""
+        """``bname = expr`` for the first contribution, ``bname = bname + expr`` after.
+
+        A contribution ``unslice(g, x, i)`` (from ``y = x[i]``) to an adjoint that
+        is a buffer the generated code owns (created here, never shared) is added
+        in place instead: ``bx = add_at(bx, i, g)``, as a hand-written gradient
+        would, so a loop over ``x[i]`` costs O(1) per step, not O(len(x)).
+        """
         target = self.adj(name)
+        if isinstance(expr, gast.Name) and expr.id in self._adjoint_of:
+            self.owned.discard(self._adjoint_of[expr.id])  # now shared
         if name not in self.defined:
             self.defined.add(name)
+            if self._is_call(expr, "unslice") or self._is_call(expr, "zeros_like"):
+                self.owned.add(name)
             return assign(target, expr)
-        if name in self.containers:
+        if (self._is_call(expr, "unslice") and name in self.owned
+                and (self.overwritten is None or name not in self.overwritten)):
+            g, _, index = expr.args
+            value = gast.Call(func=load(self.ctx.imports.runtime("add_at")),
+                              args=[load(target), index, g], keywords=[])
+        elif name in self.containers:
             value = gast.Call(func=load(self.ctx.imports.runtime("add_grad")),
                               args=[load(target), expr], keywords=[])
+            self.owned.discard(name)
         else:
             value = gast.BinOp(left=load(target), op=gast.Add(), right=expr)
+            self.owned.add(name)  # `+` makes a new array
         return assign(target, value)
+
+    def _is_call(self, expr, helper):
+        return (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+                and self.ctx.imports.bound.get(expr.func.id) is getattr(runtime, helper))
 
     # --- statements ---
 
@@ -120,7 +147,8 @@ class Reverse:
                 return self.function_call(name, op, stmt)
             adjoint = self.assignment(name, stmt.value, stmt)
             self.defined.discard(name)  # an earlier value of `name` starts at zero
-            if self.overwritten is None or name in self.restored or name not in self.overwritten:
+            if (self.overwritten is None or name in self.restored
+                    or name not in self.overwritten or name in self.recomputed):
                 return [stmt], adjoint
             # inside control flow: restore the overwritten value after the adjoint,
             # if the backward sweep reads it (decided by `finish_tape`)
@@ -189,13 +217,16 @@ class Reverse:
         for init in inits:
             setanno(init, "origin", _NO_COMMENT)
         self.defined |= needed
+        self.owned = (self.owned - self.overwritten) | {
+            v for v in needed if not (self.classes and self.classes.same(v, SCALAR))}
         targets = {stmt.target.id} if isinstance(stmt, gast.For) else set()
-        return inits, (top, set(self.defined), targets)
+        return inits, (top, set(self.defined), targets, set(self.owned))
 
     def leave(self, state, primal, adjoint):
         """Leave a compound statement: returns its final ``(primal, adjoint)``."""
-        top, defined, targets = state
+        top, defined, targets, owned = state
         self.defined = defined
+        self.owned = owned
         if top:
             init = _marker("init", None)
             setanno(init, "tape_init", (self.overwritten,
@@ -204,10 +235,11 @@ class Reverse:
             self.overwritten = None
         return primal, adjoint
 
-    def branch(self, stmts, defined):
+    def branch(self, stmts, state):
         """Primal and adjoint of a branch or loop body, padded so the same
         adjoints are defined at its end as at its start."""
-        self.defined = set(defined)
+        defined = state[1]
+        self.defined, self.owned = set(defined), set(state[3])
         primal, adjoint = self.body(stmts)
         adjoint += [assign(self.adj(v), self.zeros(v)) for v in sorted(defined - self.defined)]
         self.defined = set(defined)
@@ -215,8 +247,8 @@ class Reverse:
 
     def if_stmt(self, stmt):
         inits, state = self.compound(stmt)
-        body_p, body_a = self.branch(stmt.body, state[1])
-        else_p, else_a = self.branch(stmt.orelse, state[1])
+        body_p, body_a = self.branch(stmt.body, state)
+        else_p, else_a = self.branch(stmt.orelse, state)
         primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
         adjoint = []
         if _has_code(body_a) or _has_code(else_a):
@@ -230,8 +262,12 @@ class Reverse:
         restored = self.restored
         if target and target not in written(stmt.body):
             self.restored = restored | {target}
-        body_p, body_a = self.branch(stmt.body, state[1])
+        remat = self.recomputable(stmt) if is_for and target in self.restored else []
+        self.recomputed.update(s.targets[0].id for s in remat)
+        body_p, body_a = self.branch(stmt.body, state)
         self.restored = restored
+        if remat:
+            body_a = self.recompute(remat, body_a)
         count = None
         if not is_for or has_own_break(stmt.body):
             count = self.ctx.namer.unique("n_iter")
@@ -265,6 +301,39 @@ class Reverse:
         if count and not state[0]:  # a nested loop: its trip count goes on the tape
             primal, adjoint = primal + [self.push(count)], [self.pop(count)] + adjoint
         return self.leave(state, primal, inits + adjoint)
+
+    def recomputable(self, loop):
+        """Statements at the top of ``loop``'s body that the backward sweep can
+        recompute instead of taping: cheap, pure, assigned once in the function,
+        local to one iteration, and reading only values that are the same in the
+        backward sweep (loop invariants, the loop index, other such values)."""
+        stable = ({loop.target.id} | set(self.recomputed)
+                  | (self.ctx.locals - written([loop])) | self.params)
+        exposed = upward_exposed(loop.body)
+        out = []
+        for stmt in loop.body:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                continue
+            name = stmt.targets[0].id
+            if (self.assign_counts.get(name) == 1 and name not in exposed
+                    and _cheap(stmt.value, self.classes)
+                    and _reads_of([stmt]) <= stable | set(self.ctx.namespace)):
+                out.append(stmt)
+                stable.add(name)
+        return out
+
+    def recompute(self, remat, body_a):
+        """``body_a`` preceded by the recomputations it reads (in forward order)."""
+        wanted = _reads_of(body_a)
+        keep = []
+        for stmt in reversed(remat):
+            if stmt.targets[0].id in wanted:
+                keep.append(stmt)
+                wanted |= _reads_of([stmt.value])
+        copies = [copy.deepcopy(s) for s in reversed(keep)]
+        for s in copies:
+            setanno(s, "origin", _NO_COMMENT)
+        return copies + body_a
 
     def contributed(self, stmt):
         """Active variables a statement's backward sweep may add adjoint to."""
@@ -378,6 +447,20 @@ class Reverse:
 
 def _reads_of(stmts):
     return read(stmts)
+
+
+def _cheap(value, classes):
+    """Cheap to evaluate again: indexing, attributes, comparisons, and arithmetic
+    on numbers (arithmetic on arrays costs a pass over them: tape those)."""
+    if isinstance(value, (gast.Subscript, gast.Attribute, gast.Compare, gast.Name,
+                          gast.Constant)):
+        return True
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)) and classes is not None:
+        operands = [value.operand] if isinstance(value, gast.UnaryOp) else [value.left,
+                                                                           value.right]
+        return all(isinstance(o, gast.Constant) or (
+            isinstance(o, gast.Name) and classes.same(o.id, SCALAR)) for o in operands)
+    return False
 
 
 _NO_COMMENT = gast.Pass()  # origin of statements that get no "Grad of" comment
