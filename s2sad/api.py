@@ -80,8 +80,8 @@ def _check_callable(fun, api_name):
                 "%s: %s was created by s2sad.%s with create_graph=False, so it cannot be "
                 "differentiated again; create it with create_graph=True (the default)."
                 % (api_name, _fun_name(fun), info["api"]))
-        from .higher import shim
-        return shim(fun)
+        from .higher import FORWARD_APIS, shim
+        return shim(fun, reverse=api_name not in FORWARD_APIS)
     return fun
 
 

@@ -16,12 +16,14 @@ Calling conventions of the generated code:
   ``{f}_backward(residuals, b{out})`` a tuple with one gradient per ``wrt``.
 """
 import ast
+import builtins
 import copy
 import functools
 import os
 import weakref
 
 import gast
+import numpy as np
 
 from . import fence, rules
 from .annotations import getanno, setanno
@@ -30,6 +32,7 @@ from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
 from .transforms.calls import callee
+from .transforms.ops import resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
@@ -217,7 +220,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
     ctx = Context(parsed, namer)
     ctx.wrt = wrt
     ExitLowering(namer).function(fdef)
-    normalize_loops(fdef, namer)
+    normalize_loops(fdef, namer, ctx.imports.runtime)
     anf(fdef, namer, parsed.namespace, ctx.imports.runtime,
         lambda node, construct, hint: fence.reject(parsed, node, construct, hint))
     ctx.locals = local_names(fdef)
@@ -240,7 +243,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
                                 [params[i] for i in scalars if -len(params) <= i < len(params)])
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
-    rev = Reverse(ctx, active, _containers(body), classes, params)
+    rev = Reverse(ctx, active, _containers(body, ctx.namespace), classes, params)
     rev.assign_counts = _assign_counts(body)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
     if mode == "grad":
@@ -437,8 +440,17 @@ def _zeros(ctx, name):
                      args=[load_name(name)], keywords=[])
 
 
-def _containers(body):
-    """Variables whose adjoint may be a container (tuple/list/dict)."""
+_SEQUENCE_CONSUMERS = {
+    np.stack, np.concatenate, np.vstack, np.hstack, np.dstack, np.column_stack, np.array,
+    np.asarray, np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin,
+    builtins.sum, builtins.list, builtins.tuple, builtins.max, builtins.min, builtins.sorted,
+    builtins.zip, builtins.enumerate,
+}
+
+
+def _containers(body, namespace):
+    """Variables whose adjoint may be a container (tuple/list/dict): accumulated
+    with ``add_grad`` instead of ``+`` (which would concatenate lists)."""
     names = set()
     for node in gast.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.value, (gast.Tuple, gast.List,
@@ -451,7 +463,21 @@ def _containers(body):
             key = rules.attribute(node.attr)
             if rules.lookup_adjoint(key) is None and not rules.is_nondifferentiable(key):
                 names.add(node.value.id)  # a namedtuple or dataclass field
+        if isinstance(node, gast.Call):
+            try:
+                func = resolve(node.func, namespace)
+            except KeyError:
+                continue
+            if _hashable_in(func, _SEQUENCE_CONSUMERS):
+                names.update(a.id for a in node.args if isinstance(a, gast.Name))
     return names
+
+
+def _hashable_in(obj, collection):
+    try:
+        return obj in collection
+    except TypeError:
+        return False
 
 
 def _with_comments(ctx, stmts, last=None, prefix="Grad of: "):

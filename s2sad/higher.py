@@ -12,30 +12,120 @@ code and returns what the wrapper returns::
 s2sad then differentiates it like any user function: the call to ``df_dx``
 is differentiated through its source, tape operations and runtime helpers
 included (each has rules of its own).
+
+Supported wrappers:
+
+* ``grad`` and ``value_and_grad``: any argnums, has_aux.
+* ``jacrev`` and ``jacfwd``: one int ``argnums``, no ``has_aux`` or
+  ``return_value``, an array (or float) argument and an array output.  The
+  stand-in is a loop over basis vectors that calls the generated split sweeps
+  (``f_forward``/``f_backward``) or the generated ``jvp_f`` and stacks the
+  rows or columns, so ``jacfwd(jacrev(f))`` and ``jacrev(jacrev(f))`` work.
+* ``hessian``: one int ``argnums``, no ``has_aux`` or ``return_value``, a
+  scalar output: the ``jacfwd`` stand-in of the ``grad`` stand-in.
+
+Anything else raises ``TypeError`` naming the transform and what to do
+instead.  This module also writes the seeded gradient that
+:func:`s2sad.hessian` runs forward mode over (:func:`seeded_gradient`).
 """
 import inspect
+import numbers
 
-from . import codegen
+import numpy as np
+
+from . import codegen, rules
 from .naming import Namer
+from .rules import adjoint, d, tangent
 
-_TEMPLATE = '''def {name}({params}):
-    {target} = {inner}({call})
-    return {result}
-'''
+#: The transforms that run forward mode over the function they are given: they get
+#: stand-ins written for forward mode (see :func:`shim`).
+FORWARD_APIS = frozenset(("jvp", "linearize", "jacfwd", "hessian"))
 
 
-def _signature_text(fun, namespace):
-    """``(params, call)`` source text reproducing ``fun``'s signature."""
+# --- runtime helpers called by the stand-ins ------------------------------------------
+
+def _is_array(value):
+    if isinstance(value, (np.ndarray, np.generic, numbers.Number)):
+        return not isinstance(value, (bool, np.bool_))
+    return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _require_arrays(out, x, api):
+    for what, value in (("output", out), ("differentiated argument", x)):
+        if not _is_array(value):
+            raise TypeError(
+                "differentiating s2sad.%s again needs an array %s, but it is %s (of type "
+                "%s); higher derivatives of %s are supported for one array argument and "
+                "one array output. Differentiate a function that packs the values into "
+                "one array, or use s2sad.jacfwd/s2sad.jacrev once." % (
+                    api, what, _short(value), type(value).__name__, api))
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def jacobian_rows(out, x, api):
+    """Number of rows of the Jacobian of ``out`` w.r.t. ``x`` (checks both are arrays)."""
+    _require_arrays(out, x, api)
+    return int(np.size(out))
+
+
+def basis_size(x, api):
+    """Number of input basis vectors of ``x`` (checks that it is an array)."""
+    _require_arrays(0.0, x, api)
+    return int(np.size(x))
+
+
+def jacobian_shape(out, x, api):
+    """``np.shape(out) + np.shape(x)`` (checks both are arrays)."""
+    _require_arrays(out, x, api)
+    return np.shape(out) + np.shape(x)
+
+
+def scalar_gradient(value, g):
+    """``g``, after checking that ``value`` (the function's output) is a real scalar."""
+    if np.ndim(value) != 0 or not _is_array(value):
+        raise TypeError("differentiating s2sad.hessian again needs a scalar-output "
+                        "function, but the output is %s; use s2sad.jacfwd(s2sad.jacrev(f)) "
+                        "for a function with an array output." % _short(value))
+    return g
+
+
+rules.nondifferentiable(jacobian_rows, basis_size, jacobian_shape)
+
+
+@adjoint(scalar_gradient)
+def _scalar_gradient_adjoint(y, value, g):
+    d[g] = d[y]
+
+
+@tangent(scalar_gradient)
+def _scalar_gradient_tangent(y, value, g):
+    d[y] = d[g]
+
+
+# --- writing stand-ins ----------------------------------------------------------------
+
+def _signature_text(fun, namespace, extra_kwonly=None):
+    """``(params, call)`` source text reproducing ``fun``'s signature.
+
+    ``extra_kwonly``: ``(name, default_text)`` of one more keyword-only parameter
+    (not passed on in ``call``).
+    """
     params, call = [], []
     star = False
+    kwargs = None
     for p in inspect.signature(fun).parameters.values():
         text = p.name
         if p.kind == p.VAR_POSITIONAL:
             text, star = "*" + p.name, True
             call.append("*" + p.name)
         elif p.kind == p.VAR_KEYWORD:
-            text = "**" + p.name
+            kwargs = "**" + p.name
             call.append("**" + p.name)
+            continue
         elif p.kind == p.KEYWORD_ONLY:
             if not star:
                 params.append("*")
@@ -48,45 +138,224 @@ def _signature_text(fun, namespace):
             namespace[default] = p.default
             text += "=" + default
         params.append(text)
+    if extra_kwonly is not None:
+        if not star:
+            params.append("*")
+        params.append("%s=%s" % extra_kwonly)
+    if kwargs is not None:
+        params.append(kwargs)
     return ", ".join(params), ", ".join(call)
 
 
-def shim(wrapper):
-    """A plain, differentiable function equal to s2sad transform ``wrapper``."""
-    cached = getattr(wrapper, "__s2sad_shim__", None)
-    if cached is not None:
-        return cached
-    made = _make_shim(wrapper)
-    wrapper.__s2sad_shim__ = made
-    return made
+def _positional(fun):
+    return [p for p in inspect.signature(fun).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def _make_shim(wrapper):
+def _load(fun, api, name, body, namespace):
+    source = '"""s2sad.%s of %s, as a function s2sad can differentiate."""\n\n\n%s' % (
+        api, getattr(fun, "__qualname__", name), body)
+    module = codegen.load(source, "%s__%s" % (getattr(fun, "__module__", None) or "fn", name),
+                          namespace)
+    return getattr(module, name)
+
+
+def _namer(fun, namespace):
+    """A namer that avoids ``fun``'s parameters and the names bound in ``namespace``."""
+    taken = set(namespace) | {p.name for p in inspect.signature(fun).parameters.values()}
+    return Namer(taken | {"np"})
+
+
+def _locals(namer, *names):
+    """Fresh names for the stand-in's local variables (never a parameter of ``fun``)."""
+    return {name: namer.unique(name) for name in names}
+
+
+def _grad_shim(fun, argnums, has_aux, api, check_scalar=False):
+    """``grad``/``value_and_grad`` of ``fun`` as a plain function."""
     from .compiler import derivative
-    info = wrapper.__s2sad_transform__
-    api, fun, has_aux = info["api"], info["fun"], info["has_aux"]
-    if api not in ("grad", "value_and_grad"):
-        raise TypeError("differentiating s2sad.%s is not supported; differentiate s2sad.grad "
-                        "or s2sad.value_and_grad, or write the function out" % api)
-    argnums = info["argnums"]
     single = not isinstance(argnums, (tuple, list))
-    positional = [p for p in inspect.signature(fun).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    positional = _positional(fun)
     nums = (argnums,) if single else tuple(argnums)
     wrt = tuple(i % len(positional) for i in nums)
     inner = derivative(fun, "grad", wrt, has_aux)
     namespace = {inner.name: inner.function}
     params, call = _signature_text(fun, namespace)
-    grads = "g" if single or len(wrt) > 1 else "(g,)"
-    target = "(value, aux), g" if has_aux else "value, g"
+    namer = _namer(fun, namespace)
+    v = _locals(namer, "value", "aux", "g")
+    grads = v["g"] if single or len(wrt) > 1 else "(%s,)" % v["g"]
+    target = ("(%(value)s, %(aux)s), %(g)s" if has_aux else "%(value)s, %(g)s") % v
     if api == "grad":
-        result = grads + (", aux" if has_aux else "")
+        result = grads + (", " + v["aux"] if has_aux else "")
     else:
-        result = ("(value, aux), " if has_aux else "value, ") + grads
-    name = Namer(set(namespace) | {p.name for p in positional}).unique(
-        "%s_%s" % (api, fun.__name__))
-    source = '"""s2sad.%s of %s, as a function s2sad can differentiate."""\n\n\n' % (
-        api, fun.__qualname__) + _TEMPLATE.format(
-        name=name, params=params, target=target, inner=inner.name, call=call, result=result)
-    module = codegen.load(source, "%s__%s" % (fun.__module__ or "fn", name), namespace)
-    return getattr(module, name)
+        result = ("(%(value)s, %(aux)s), " % v if has_aux else v["value"] + ", ") + grads
+    body = "    %s = %s(%s)\n" % (target, inner.name, call)
+    if check_scalar:
+        check = namer.unique("scalar_gradient")
+        namespace[check] = scalar_gradient
+        body += "    %s = %s(%s, %s)\n" % (v["g"], check, v["value"], v["g"])
+    name = namer.unique("%s_%s" % (api, fun.__name__))
+    text = "def %s(%s):\n%s    return %s\n" % (name, params, body, result)
+    return _load(fun, api, name, text, namespace)
+
+
+def seeded_gradient(fun, wrt, has_aux):
+    """The gradient of ``fun`` with its output seed exposed, for :func:`s2sad.hessian`.
+
+    Returns:
+      ``(function, seed_name)``: ``function(*args, **kwargs, seed_name=seed)`` returns
+      ``(g, value)`` (``(g, (value, aux))`` with ``has_aux``), where ``g`` is the
+      vector-Jacobian product of ``seed`` (default ``1.0``): one gradient for one
+      position in ``wrt``, else a tuple.
+    """
+    from .compiler import derivative
+    inner = derivative(fun, "grad", tuple(wrt), has_aux)
+    names = set(inspect.signature(inner.function).parameters)
+    seed_param = (names - set(inspect.signature(fun).parameters)).pop()
+    namespace = {inner.name: inner.function}
+    namer = _namer(fun, namespace)
+    seed = namer.unique("_seed")
+    params, call = _signature_text(fun, namespace, extra_kwonly=(seed, "1.0"))
+    v = _locals(namer, "value", "aux", "g")
+    target = ("(%(value)s, %(aux)s), %(g)s" if has_aux else "%(value)s, %(g)s") % v
+    name = namer.unique("hessian_grad_%s" % fun.__name__)
+    text = ("def %s(%s):\n    %s = %s(%s, %s=%s)\n    return %s, %s\n" % (
+        name, params, target, inner.name, call, seed_param, seed, v["g"],
+        "(%(value)s, %(aux)s)" % v if has_aux else v["value"]))
+    return _load(fun, "hessian", name, text, namespace), seed
+
+
+def _jacrev_shim(fun, argnum, reverse):
+    """``jacrev(fun, argnum)`` for one array argument and an array output.
+
+    For forward mode over it (``reverse=False``), one forward sweep feeds every
+    backward sweep.  For reverse mode over it, each row recomputes its forward sweep:
+    the residuals are then never shared across loop iterations, whose adjoint
+    accumulation the core does not handle for opaque containers yet.
+    """
+    from .compiler import derivative
+    x = _positional(fun)[argnum].name
+    dv = derivative(fun, "vjp", (argnum,), False)
+    namer = _namer(fun, {})
+    v = _locals(namer, "out", "residuals", "n", "basis", "rows", "k", "ct", "grads",
+                "jacobian_rows", "row_" + fun.__name__)
+    v["x"], v["fwd"] = x, namer.unique(dv.name + "_forward")
+    v["bwd"] = namer.unique(dv.name + "_backward")
+    namespace = {"np": np, v["jacobian_rows"]: jacobian_rows, v["fwd"]: dv.forward,
+                 v["bwd"]: dv.backward}
+    v["params"], v["call"] = _signature_text(fun, namespace)
+    v["row"] = v["row_" + fun.__name__]
+    v["name"] = name = namer.unique("jacrev_%s" % fun.__name__)
+    text = """\
+def %(name)s(%(params)s):
+    %(out)s, %(residuals)s = %(fwd)s(%(call)s)
+    %(n)s = %(jacobian_rows)s(%(out)s, %(x)s, 'jacrev')
+    %(basis)s = np.eye(%(n)s)
+    %(rows)s = []
+    for %(k)s in range(%(n)s):
+        %(ct)s = np.reshape(%(basis)s[%(k)s], np.shape(%(out)s))
+"""
+    if reverse:
+        text += """\
+        %(rows)s.append(%(row)s(%(ct)s, %(call)s))
+    return np.reshape(np.stack(%(rows)s), np.shape(%(out)s) + np.shape(%(x)s))
+
+
+def %(row)s(%(ct)s, %(params)s):
+    %(out)s, %(residuals)s = %(fwd)s(%(call)s)
+    %(grads)s = %(bwd)s(%(residuals)s, %(ct)s)
+    return %(grads)s[0]
+"""
+    else:
+        text += """\
+        %(grads)s = %(bwd)s(%(residuals)s, %(ct)s)
+        %(rows)s.append(%(grads)s[0])
+    return np.reshape(np.stack(%(rows)s), np.shape(%(out)s) + np.shape(%(x)s))
+"""
+    return _load(fun, "jacrev", name, text % v, namespace)
+
+
+def _jacfwd_shim(fun, argnum, api="jacfwd"):
+    """``jacfwd(fun, argnum)`` for one array argument and an array output."""
+    from .compiler import derivative
+    x = _positional(fun)[argnum].name
+    dv = derivative(fun, "jvp", (argnum,), False)
+    namer = _namer(fun, {})
+    v = _locals(namer, "n", "basis", "cols", "k", "result", "t_out", "basis_size",
+                "jacobian_shape")
+    v["x"], v["jvp"], v["tangent"], v["api"] = x, namer.unique(dv.name), \
+        dv.tangent_params[0], api
+    namespace = {"np": np, v["basis_size"]: basis_size,
+                 v["jacobian_shape"]: jacobian_shape, v["jvp"]: dv.function}
+    v["params"], v["call"] = _signature_text(fun, namespace)
+    v["name"] = name = namer.unique("%s_%s" % (api, fun.__name__))
+    text = """\
+def %(name)s(%(params)s):
+    %(n)s = %(basis_size)s(%(x)s, '%(api)s')
+    %(basis)s = np.eye(%(n)s)
+    %(cols)s = []
+    for %(k)s in range(%(n)s):
+        %(result)s, %(t_out)s = %(jvp)s(%(call)s, %(tangent)s=np.reshape(%(basis)s[%(k)s], np.shape(%(x)s)))
+        %(cols)s.append(%(t_out)s)
+    return np.reshape(np.stack(%(cols)s, axis=-1), %(jacobian_shape)s(%(result)s, %(x)s, '%(api)s'))
+"""
+    return _load(fun, api, name, text % v, namespace)
+
+
+def shim(wrapper, reverse=True):
+    """A plain, differentiable function equal to s2sad transform ``wrapper``.
+
+    Args:
+      wrapper: a function returned by an s2sad transform (it has
+        ``__s2sad_transform__``).
+      reverse: the stand-in is for reverse mode (``grad``, ``vjp``, ``jacrev``) rather
+        than forward mode (``jvp``, ``jacfwd``, ``hessian``); the ``jacrev``
+        stand-in differs.
+
+    Raises:
+      TypeError: the transform or its options cannot be differentiated again.
+    """
+    cache = wrapper.__dict__.setdefault("__s2sad_shim__", {})
+    key = bool(reverse)
+    made = cache.get(key)
+    if made is None:
+        made = cache[key] = _make_shim(wrapper, key)
+    return made
+
+
+def _unsupported(info, what, instead):
+    raise TypeError("differentiating s2sad.%s(..., %s) is not supported yet; %s"
+                    % (info["api"], what, instead))
+
+
+def _make_shim(wrapper, reverse):
+    info = wrapper.__s2sad_transform__
+    api, fun, has_aux, argnums = info["api"], info["fun"], info["has_aux"], info["argnums"]
+    if api in ("grad", "value_and_grad"):
+        return _grad_shim(fun, argnums, has_aux, api)
+    if api not in ("jacrev", "jacfwd", "hessian"):
+        raise TypeError("differentiating the result of s2sad.%s is not supported; "
+                        "differentiate the function itself (for example with s2sad.jvp of "
+                        "s2sad.jvp), or write the computation out as a function" % api)
+    if not isinstance(argnums, (int, np.integer)) or isinstance(argnums, bool):
+        _unsupported(info, "argnums=%r" % (argnums,),
+                     "pass one int argnums, or differentiate each argument separately")
+    if has_aux:
+        _unsupported(info, "has_aux=True", "drop the aux output from the function")
+    if info.get("return_value"):
+        _unsupported(info, "return_value=True", "leave return_value=False")
+    if info.get("holomorphic"):
+        _unsupported(info, "holomorphic=True", "differentiate real functions")
+    if info.get("grad_vars") is not None:
+        _unsupported(info, "grad_vars=...", "pass the state as an argument")
+    positional = _positional(fun)
+    if not -len(positional) <= argnums < len(positional):
+        raise ValueError("s2sad.%s: argnums %d is out of range for the %d positional "
+                         "parameters of %s" % (api, argnums, len(positional), fun.__name__))
+    argnum = int(argnums) % len(positional)
+    if api == "jacrev":
+        return _jacrev_shim(fun, argnum, reverse)
+    if api == "jacfwd":
+        return _jacfwd_shim(fun, argnum)
+    inner = _grad_shim(fun, argnum, False, "grad", check_scalar=True)
+    return _jacfwd_shim(inner, argnum, "hessian")

@@ -105,6 +105,9 @@ def unreduce(g, x, axis=None, keepdims=False):
     array([[1., 1., 1.],
            [2., 2., 2.]])
     """
+    if isinstance(x, (list, tuple)):  # np.sum(xs) over a list of arrays
+        rows = unreduce(g, np.asarray(x), axis, keepdims)
+        return type(x)(rows) if not hasattr(x, "_fields") else type(x)(*rows)
     shape = _shape(x)
     gshape = _shape(g)
     if gshape == shape:
@@ -128,6 +131,8 @@ def unreduce_mean(g, y, x, axis=None, keepdims=False):
 
 
 def _size(x):
+    if isinstance(x, (list, tuple)):
+        return np.size(np.asarray(x))
     size = getattr(x, "size", None)
     return size if type(size) is int else np.size(x)
 
@@ -172,6 +177,41 @@ def tie_share(g, win, tie):
     if isinstance(win, (bool, np.bool_)):  # Python or NumPy scalars: stay scalars
         return g if win else (0.5 * g if tie else 0.0 * g)
     return np.where(win, g, np.where(tie, 0.5 * g, 0.0))
+
+
+def _extremum_wins(y, args):
+    """Items of builtin ``max``/``min``'s arguments equal to the result, and their count."""
+    items = args[0] if len(args) == 1 else args
+    if isinstance(items, np.ndarray):
+        wins = items == y
+        return wins, max(int(np.count_nonzero(wins)), 1)
+    wins = [bool(np.all(item == y)) for item in items]
+    return wins, max(sum(wins), 1)
+
+
+def extremum_parts(g, y, args):
+    """Adjoint of builtin ``max``/``min`` (of several arguments or of one iterable):
+    ``g`` shared evenly by the items equal to the result (ties split it)."""
+    wins, count = _extremum_wins(y, args)
+    share = g / count
+    if len(args) == 1:
+        items = args[0]
+        if isinstance(items, np.ndarray):
+            return (np.where(wins, share, 0.0),)
+        parts = [share if w else 0.0 * share for w in wins]
+        return (type(items)(parts) if isinstance(items, (list, tuple)) else parts,)
+    return tuple(share if w else 0.0 * share for w in wins)
+
+
+def extremum_tangent(y, args, tangents):
+    """Tangent of builtin ``max``/``min``: the mean tangent of the winning items."""
+    wins, count = _extremum_wins(y, args)
+    if len(args) == 1:
+        items = tangents[0]
+        if isinstance(items, np.ndarray):
+            return np.sum(np.where(wins, items, 0.0)) / count
+        return sum(t for t, w in zip(items, wins) if w) / count
+    return sum(t for t, w in zip(tangents, wins) if w) / count
 
 
 def clip_mask(x, lo, hi):
@@ -512,6 +552,25 @@ def unattr(g, x, name):
     raise TypeError("s2sad cannot differentiate through attribute .%s of a %s object; only "
                     "namedtuple and dataclass fields carry derivatives"
                     % (name, type(x).__name__))
+
+
+def as_sequence(x):
+    """What a ``for`` loop over ``x`` visits, as an indexable sequence: arrays,
+    lists, tuples and ranges themselves; the keys of a dict; any other
+    iterable as a list."""
+    if isinstance(x, (np.ndarray, list, tuple, range)):
+        return x
+    return list(x)
+
+
+def sequence_adjoint(g, x):
+    """Adjoint of :func:`as_sequence`: ``g`` itself, or zeros for a dict's keys."""
+    if isinstance(x, (np.ndarray, list, tuple, range)):
+        return g
+    if isinstance(x, dict):
+        return zeros_like(x)
+    raise TypeError("s2sad cannot differentiate a loop over a %s; loop over a list, a "
+                    "tuple or an array" % type(x).__name__)
 
 
 def split_list(g, xs):

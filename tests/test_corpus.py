@@ -32,27 +32,7 @@ import functions
 
 #: function name -> why s2sad fails on it today.
 KNOWN_FAILURES = {
-    "if_without_else": "a top-level `if` that rebinds a variable (y = y * y) does not keep the "
-                       "old value: the backward sweep reads the new y (wrong gradient)",
-    "both_branches_overwrite": "a top-level if/else rebinding y = g(y) in both branches: the "
-                               "backward sweep reads the new y (wrong gradient)",
-    "loop_over_dict": "`for key in d` is lowered to positional indexing d[0]: KeyError",
-    "loop_over_dict_items": "`for k, v in d.items()`: no rule for list(d.items()) "
-                            "(MissingRuleError 'list')",
-    "list_used_twice": "two adjoint contributions to a list argument are summed with + "
-                       "(list concatenation): InternalError",
-    "reduce_list_argument": "np.sum(xs) over a list of arrays returns one array as the list's "
-                            "gradient (InternalError); np.mean(xs) fails in unreduce "
-                            "(np.result_type of a list: TypeError)",
-    "builtin_max_of_three": "the rules of builtin max/min take exactly two arguments: "
-                            "UnsupportedSyntaxError for max(a, b, c)",
-    "modulo_operator": "no rule for the % operator (MissingRuleError _operator.mod)",
     "item_method": "no rule for x[0].item() (MissingRuleError x.item(...))",
-    "enumerate_with_start": "enumerate(x, 1) is not lowered (only enumerate(x)): "
-                            "MissingRuleError 'list'",
-    "enumerate_zip": "enumerate(zip(x, y)) is not lowered: MissingRuleError builtins.zip",
-    "builtin_max_of_list": "builtin max/min of one iterable (max([...]), min(x)): "
-                           "UnsupportedSyntaxError 'calling max without argument b'",
     "partial_application": "a functools.partial bound to a local variable is not resolved: "
                            "MissingRuleError for 'shift' (a module-level partial works)",
 }

@@ -674,6 +674,21 @@ def f_unreduce_mean(g, x):
     return np.sum(np.sin(runtime.unreduce_mean(g, np.mean(x, axis=0), x, 0) * x))
 
 
+def f_as_sequence(x):
+    total = 0.0
+    for row in x:
+        total = total + np.sum(np.sin(row) * row)
+    return total
+
+
+def f_mod(x, y):
+    return np.sum(np.sin(x % y + np.mod(x, 0.7) * np.remainder(y, 0.9)))
+
+
+def f_builtin_max_min_variadic(x):
+    return np.sin(max(x[0], x[1], x[2]) * min([x[3], x[1]]) + max(x) - min(x[::2]))
+
+
 def f_split_aux(x):
     pair = runtime.split_aux((x * 2.0, "label"))
     return np.sum(np.sin(pair[0]))
@@ -844,6 +859,12 @@ RULE_CASES = [
     RuleCase(tuple, f_list_tuple, [M]),
     RuleCase(getattr, f_getattr, [M]),
     RuleCase(runtime.split_aux, f_split_aux, [M]),
+    RuleCase(operator.mod, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),
+    RuleCase(np.mod, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),
+    RuleCase(np.remainder, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),
+    RuleCase(max, f_builtin_max_min_variadic, [((5,),)]),
+    RuleCase(min, f_builtin_max_min_variadic, [((5,),)]),
+    RuleCase(runtime.as_sequence, f_as_sequence, [M]),
     RuleCase(runtime.added_at, f_added_at, [((3,), (3,))]),
     RuleCase(runtime.add_at, f_added_at, [((3,), (3,))]),
     RuleCase(runtime.unreduce_mean, f_unreduce_mean, [((4,), (3, 4))]),

@@ -224,16 +224,19 @@ def test_normalize_loops_iterates_over_ranges():
     assert lines(normalize_loops(parsed.fdef, namer)) == expected("""
         def f(x, y, xs):
             s = 0.0
-            for i2 in range(min(len(x), len(y))):
-                u = x[i2]
-                v = y[i2]
+            items = as_sequence(x)
+            items2 = as_sequence(y)
+            for i2 in range(min(len(items), len(items2))):
+                u = items[i2]
+                v = items2[i2]
                 s = s + u * v
-            for i in range(len(x)):
-                w = x[i]
+            items3 = as_sequence(x)
+            for i in range(len(items3)):
+                w = items3[i]
                 s = s + w * i
-            items = list(np.stack(xs))
-            for i3 in range(len(items)):
-                row = items[i3]
+            items4 = as_sequence(np.stack(xs))
+            for i3 in range(len(items4)):
+                row = items4[i3]
                 s = s + row[0]
             return s
         """)

@@ -7,11 +7,13 @@ that only inspect values (``len``, ``isinstance``, ``int``, ...) are declared
 non-differentiable.
 """
 import math
+import operator
 
 import numpy as np
 
 from . import adjoint, d, nondifferentiable, tangent
-from ..runtime import abs_sign, log_base, tie_share, unbroadcast, xlogy
+from ..runtime import (abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base,
+                       unbroadcast, xlogy)
 
 # --- elementwise unary ---
 
@@ -132,26 +134,25 @@ def math_atan2_tangent(t, y, x):
     d[t] = d[y] * x / (x * x + y * y) + -d[x] * y / (x * x + y * y)
 
 
-@adjoint(max)
-def builtin_max_adjoint(y, a, b):
-    d[a] = unbroadcast(tie_share(d[y], a > b, a == b), a)
-    d[b] = unbroadcast(tie_share(d[y], b > a, a == b), b)
+@adjoint(max, min)
+def builtin_extremum_adjoint(y, *args):
+    d[args] = extremum_parts(d[y], y, args)
 
 
-@tangent(max)
-def builtin_max_tangent(y, a, b):
-    d[y] = tie_share(d[a], a > b, a == b) + tie_share(d[b], b > a, a == b)
+@tangent(max, min)
+def builtin_extremum_tangent(y, *args):
+    d[y] = extremum_tangent(y, args, d[args])
 
 
-@adjoint(min)
-def builtin_min_adjoint(y, a, b):
-    d[a] = unbroadcast(tie_share(d[y], a < b, a == b), a)
-    d[b] = unbroadcast(tie_share(d[y], b < a, a == b), b)
+@adjoint(operator.mod, np.mod, np.remainder)
+def mod_adjoint(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z] * np.floor_divide(x, y), y)
 
 
-@tangent(min)
-def builtin_min_tangent(y, a, b):
-    d[y] = tie_share(d[a], a < b, a == b) + tie_share(d[b], b < a, a == b)
+@tangent(operator.mod, np.mod, np.remainder)
+def mod_tangent(z, x, y):
+    d[z] = broadcast_like(d[x], z) + broadcast_like(-d[y] * np.floor_divide(x, y), z)
 
 
 # --- non-differentiable ---

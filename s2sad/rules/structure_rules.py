@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from . import adjoint, d, linear, tangent
-from ..runtime import (add_at, added_at, append, extend, restack, setitem, split_aux, split_list, spread, tail_list,
+from ..runtime import (add_at, added_at, append, as_sequence, sequence_adjoint, extend, restack, setitem, split_aux, split_list, spread, tail_list,
                        unattr, unbroadcast, unreduce_mean)
 
 # --- writes ---
@@ -44,6 +44,14 @@ def unreduce_mean_adjoint(z, g, y, x, axis=None, keepdims=False):
 
 
 linear(unreduce_mean)
+
+
+@adjoint(as_sequence)
+def as_sequence_adjoint(y, x):
+    d[x] = sequence_adjoint(d[y], x)
+
+
+linear(as_sequence)
 
 
 # --- lists ---

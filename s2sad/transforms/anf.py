@@ -65,12 +65,12 @@ class ANF:
         return fdef
 
     def body(self, stmts):
-        saved = self.out
+        saved, origin = self.out, self.origin
         self.out = []
         for stmt in stmts:
             self.origin = getanno(stmt, "origin") or stmt
             self.stmt(stmt)
-        result, self.out = self.out, saved
+        result, self.out, self.origin = self.out, saved, origin
         return result
 
     def emit(self, stmt):

@@ -191,21 +191,27 @@ def walk(node):
 
 # --- loops over ranges ---
 
-def normalize_loops(fdef, namer):
-    """Make every ``for`` loop iterate over a ``range`` (see module docstring)."""
-    fdef.body = _loops_in_block(fdef.body, namer)
+def normalize_loops(fdef, namer, runtime=None):
+    """Make every ``for`` loop iterate over a ``range`` (see module docstring).
+
+    ``runtime(name)`` binds a helper of :mod:`s2sad.runtime` and returns its name.
+    """
+    fdef.body = _loops_in_block(fdef.body, namer, runtime or (lambda name: name))
     return fdef
 
 
-def _loops_in_block(stmts, namer):
+def _loops_in_block(stmts, namer, runtime):
     out = []
     for stmt in stmts:
+        if isinstance(stmt, (gast.FunctionDef, gast.Lambda)):
+            out.append(stmt)  # normalised when inlined
+            continue
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)
             if isinstance(block, list):
-                setattr(stmt, field, _loops_in_block(block, namer))
+                setattr(stmt, field, _loops_in_block(block, namer, runtime))
         if isinstance(stmt, gast.For):
-            out.extend(_normalize(stmt, namer))
+            out.extend(_normalize(stmt, namer, runtime))
         else:
             out.append(stmt)
     return out
@@ -225,29 +231,69 @@ def _is_call_to(node, name):
             and node.func.id == name and not node.keywords)
 
 
-def _normalize(loop, namer):
+def _normalize(loop, namer, runtime=None):
     """``loop`` rewritten to iterate over a range, with the statements it needs before it."""
-    it, target, before = loop.iter, loop.target, []
-    if _is_call_to(it, "range"):
+    if _is_call_to(loop.iter, "range"):
         return [loop]
-    if (_is_call_to(it, "enumerate") and len(it.args) == 1 and isinstance(target, gast.Tuple)
-            and len(target.elts) == 2 and isinstance(target.elts[0], gast.Name)):
-        seq = _hoist(it.args[0], "items", namer, loop, before)
-        index, items, targets = target.elts[0].id, [seq], [target.elts[1]]
-    elif (_is_call_to(it, "zip") and it.args and isinstance(target, gast.Tuple)
-            and len(target.elts) == len(it.args)):
-        items = [_hoist(a, "items", namer, loop, before) for a in it.args]
-        index, targets = namer.unique("i"), target.elts
-    else:
-        seq = it if isinstance(it, (gast.Tuple, gast.List)) or not isinstance(
-            it, gast.Call) else _call("list", it)
-        items = [_hoist(seq, "items", namer, loop, before)]
-        index, targets = namer.unique("i"), [target]
-    lengths = [_call("len", s) for s in items]
+    before, reads, counters = [], [], []
+    sequence = (runtime or (lambda name: name))("as_sequence")
+    sources = _sources(loop.iter, loop.target, counters, sequence, namer)
+    seqs = []
+    for target, seq, lookup in sources:
+        if not isinstance(seq, gast.Name):
+            seq = _hoist(seq, "items", namer, loop, before)
+        seqs.append((target, seq, lookup))
+    index = counters[0][0].id if counters and counters[0][1] is None else namer.unique("i")
+    lengths = [_call("len", s) for _, s, _ in seqs]
     loop.iter = _call("range", lengths[0] if len(lengths) == 1 else _call("min", *lengths))
     loop.target = _name(index, gast.Store())
-    reads = [gast.Assign(targets=[t], value=gast.Subscript(value=s, slice=_name(index),
-                                                          ctx=gast.Load()), type_comment=None)
-             for t, s in zip(targets, items)]
+    for counter, start in counters:
+        if counter.id != index:
+            reads.append(gast.Assign(targets=[counter], value=gast.BinOp(
+                left=_name(index), op=gast.Add(), right=start), type_comment=None))
+    for target, seq, lookup in seqs:
+        item = gast.Subscript(value=seq, slice=_name(index), ctx=gast.Load())
+        if lookup is None:
+            reads.append(gast.Assign(targets=[target], value=item, type_comment=None))
+        else:  # d.items(): the key, then d[key]
+            key, value = target.elts
+            reads.append(gast.Assign(targets=[key], value=item, type_comment=None))
+            reads.append(gast.Assign(targets=[value], value=gast.Subscript(
+                value=lookup, slice=_name(key.id), ctx=gast.Load()), type_comment=None))
     loop.body = _located(reads, loop) + loop.body
     return before + [loop]
+
+
+def _sources(it, target, counters, sequence, namer):
+    """``(target, sequence, dict_or_None)`` triples a loop over ``it`` reads each step.
+
+    ``enumerate`` adds ``(counter_target, start)`` to ``counters``; ``zip`` reads
+    several sequences; ``d.items()``/``d.values()`` read keys, then ``d[key]``;
+    anything else goes through ``as_sequence`` (dicts give their keys, iterators
+    a list, arrays/lists/tuples themselves).
+    """
+    pair = isinstance(target, gast.Tuple) and len(target.elts) == 2
+    if _is_call_to(it, "enumerate") and pair and isinstance(target.elts[0], gast.Name) \
+            and 1 <= len(it.args) <= 2:
+        start = it.args[1] if len(it.args) == 2 else None
+        counters.append((target.elts[0], start))
+        return _sources(it.args[0], target.elts[1], counters, sequence, namer)
+    if (_is_call_to(it, "zip") and it.args and isinstance(target, gast.Tuple)
+            and len(target.elts) == len(it.args)):
+        out = []
+        for t, a in zip(target.elts, it.args):
+            out.extend(_sources(a, t, [], sequence, namer))
+        return out
+    if (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and not it.args
+            and it.func.attr in ("items", "values", "keys")):
+        mapping = it.func.value
+        keys = _call(sequence, mapping)
+        if it.func.attr == "items" and pair:
+            return [(target, keys, mapping)]
+        if it.func.attr == "values":
+            key = _name(namer.unique("key"), gast.Store())
+            return [(gast.Tuple(elts=[key, target], ctx=gast.Store()), keys, mapping)]
+        return [(target, keys, None)]
+    if isinstance(it, (gast.Tuple, gast.List)):
+        return [(target, it, None)]
+    return [(target, _call(sequence, it), None)]

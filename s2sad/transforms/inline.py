@@ -72,7 +72,7 @@ def inline_call(anf, fn, call):
     if body and isinstance(body[-1], gast.Return):
         result = body.pop().value
     anf.inlining.append(fn)
-    for stmt in _normalized(body, anf.namer):
+    for stmt in _normalized(body, anf.namer, anf.runtime):
         anf.stmt(stmt)
     anf.inlining.pop()
     if result is None:
@@ -80,14 +80,14 @@ def inline_call(anf, fn, call):
     return anf.atom(result)
 
 
-def _normalized(stmts, namer):
+def _normalized(stmts, namer, runtime):
     out = []
     for stmt in stmts:
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)
             if isinstance(block, list):
-                setattr(stmt, field, _normalized(block, namer))
-        out.extend(_normalize(stmt, namer) if isinstance(stmt, gast.For) else [stmt])
+                setattr(stmt, field, _normalized(block, namer, runtime))
+        out.extend(_normalize(stmt, namer, runtime) if isinstance(stmt, gast.For) else [stmt])
     return out
 
 
@@ -121,6 +121,6 @@ def comprehension(anf, expr):
                 gast.copy_location(sub, expr)
             if isinstance(sub, gast.stmt):
                 setanno(sub, "origin", anf.origin)
-    for stmt in _normalized(inner, anf.namer):
+    for stmt in _normalized(inner, anf.namer, anf.runtime):
         anf.stmt(stmt)
     return _name(result)

@@ -211,7 +211,9 @@ class Reverse:
         state to restore with :meth:`leave`."""
         top = self.overwritten is None
         if top:
-            self.overwritten = overwritable(stmt)
+            # values the compound may assign twice, or that it reads before assigning
+            # them (their old value is read by the backward sweep after it changed)
+            self.overwritten = overwritable(stmt) | (written([stmt]) & upward_exposed([stmt]))
         needed = self.contributed(stmt) & upward_exposed([stmt]) - self.defined
         inits = [assign(self.adj(v), self.zeros(v)) for v in sorted(needed)]
         for init in inits:
@@ -392,18 +394,31 @@ class Reverse:
                 return [self.accumulate(target.id, expr)]
             return []
         if isinstance(target, (gast.Tuple, gast.List)):
-            names = [e.id if isinstance(e, gast.Name) and e.id in self.active else None
-                     for e in target.elts]
-            if not any(names):
+            if not self._has_active(target):
                 return []
-            parts = [self.ctx.namer.unique("_" + self.adj(n)) if n else "_"
-                     for n in names]
+            seen, parts, after = set(), [], []
+            for elt in target.elts:
+                if not self._has_active(elt):
+                    parts.append("_")
+                elif (isinstance(elt, gast.Name) and elt.id not in self.defined
+                        and elt.id not in seen):
+                    parts.append(self.adj(elt.id))  # a first contribution: unpack into it
+                    seen.add(elt.id)
+                    self.defined.add(elt.id)
+                else:
+                    base = self.adj(elt.id) if isinstance(elt, gast.Name) else "bpart"
+                    part = self.ctx.namer.unique("_" + base)
+                    parts.append(part)
+                    after.extend(self.contribute(elt, load(part)))
             unpack = gast.Assign(
                 targets=[gast.Tuple(elts=[store(p) for p in parts], ctx=gast.Store())],
                 value=expr, type_comment=None)
-            return [unpack] + [self.accumulate(n, load(p))
-                               for n, p in zip(names, parts) if n]
+            return [unpack] + after
         return []
+
+    def _has_active(self, node):
+        return any(isinstance(n, gast.Name) and n.id in self.active and self.ctx.is_local(n.id)
+                   for n in gast.walk(node))
 
     def literal(self, value, bres):
         out = []
