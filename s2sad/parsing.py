@@ -54,8 +54,8 @@ class Parsed:
         return linecache.getline(self.filename, line).strip()
 
     def where(self, node):
-        """``file.py:LINE`` of ``node``."""
-        return "%s:%s" % (self.filename, self.lineno(node))
+        """``file.py:LINE in function`` of ``node``."""
+        return "%s:%s in %s" % (self.filename, self.lineno(node), self.name)
 
 
 def unwrap(func):
@@ -93,7 +93,11 @@ def parse_function(func):
     tree = gast.parse(textwrap.dedent("".join(lines)))
     fdef = tree.body[0]
     if not isinstance(fdef, gast.FunctionDef):
-        raise SourceUnavailableError("expected a def for %s" % func.__qualname__)
+        from .errors import UnsupportedSyntaxError
+        line = lines[0].strip() if lines else ""
+        raise UnsupportedSyntaxError(
+            "an async def" if isinstance(fdef, gast.AsyncFunctionDef) else "this definition",
+            filename, first, 0, line, "differentiate a plain (synchronous) def")
     fdef.decorator_list = []
     namespace = resolve_free_names(func, fdef)
     return Parsed(func, fdef, filename, first - 1, namespace)

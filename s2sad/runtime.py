@@ -573,6 +573,24 @@ def sequence_adjoint(g, x):
                     "tuple or an array" % type(x).__name__)
 
 
+def unitem(g, x, args):
+    """Adjoint of ``y = x.item(*args)``: zeros like ``x`` with ``g`` at that element."""
+    out = np.zeros(_shape(x), dtype=np.result_type(x, g) if np.iscomplexobj(x) or
+                   np.iscomplexobj(g) else np.float64)
+    if not args:
+        out.reshape(-1)[0] = g
+    elif len(args) == 1 and not isinstance(args[0], tuple):
+        out.reshape(-1)[args[0]] = g
+    else:
+        out[args[0] if len(args) == 1 else args] = g
+    return out
+
+
+def item_of(t, args):
+    """Tangent of ``x.item(*args)`` from the tangent ``t`` of ``x``."""
+    return np.asarray(t).item(*args)
+
+
 def split_list(g, xs):
     """Adjoint of ``xs + [...]`` for the ``xs`` part: the first ``len(xs)`` items."""
     return list(g[:len(xs)])

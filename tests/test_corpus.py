@@ -32,9 +32,6 @@ import functions
 
 #: function name -> why s2sad fails on it today.
 KNOWN_FAILURES = {
-    "item_method": "no rule for x[0].item() (MissingRuleError x.item(...))",
-    "partial_application": "a functools.partial bound to a local variable is not resolved: "
-                           "MissingRuleError for 'shift' (a module-level partial works)",
 }
 
 RTOL, ATOL = 1e-5, 1e-6

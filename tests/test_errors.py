@@ -129,8 +129,6 @@ def test_nested_async_def(assert_rejects):
         """, UnsupportedSyntaxError, line=4)
 
 
-@pytest.mark.xfail(strict=True, reason="s2sad: a top-level async def raises "
-                   "SourceUnavailableError('expected a def for f') with no location")
 def test_async_def(assert_rejects):
     assert_rejects("""
         import numpy as np
@@ -324,8 +322,6 @@ def test_missing_rule_names_the_call_site(assert_rejects):
     assert "s2sad.rules.adjoint" in str(err) and "nondifferentiable" in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="s2sad: MissingRuleError gives file:line but not "
-                   "the enclosing function ('model.py:14 in loss', design.md §5)")
 def test_missing_rule_names_the_enclosing_function(assert_rejects):
     err = assert_rejects("""
         import numpy as np

@@ -689,6 +689,10 @@ def f_builtin_max_min_variadic(x):
     return np.sin(max(x[0], x[1], x[2]) * min([x[3], x[1]]) + max(x) - min(x[::2]))
 
 
+def f_item(x):
+    return np.sin(x[0, 1].item() * x.item(5) + x.item((2, 3)))
+
+
 def f_split_aux(x):
     pair = runtime.split_aux((x * 2.0, "label"))
     return np.sum(np.sin(pair[0]))
@@ -859,6 +863,7 @@ RULE_CASES = [
     RuleCase(tuple, f_list_tuple, [M]),
     RuleCase(getattr, f_getattr, [M]),
     RuleCase(runtime.split_aux, f_split_aux, [M]),
+    RuleCase(method("item"), f_item, [M], dtypes=(F64,)),
     RuleCase(operator.mod, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),
     RuleCase(np.mod, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),
     RuleCase(np.remainder, f_mod, [((3, 4), (3, 4))], domain=((0.1, 2.0), (0.3, 0.9))),

@@ -9,9 +9,10 @@ import builtins
 
 import numpy as np
 
-from . import adjoint, d, linear, tangent
-from ..runtime import (add_at, added_at, append, as_sequence, sequence_adjoint, extend, restack, setitem, split_aux, split_list, spread, tail_list,
-                       unattr, unbroadcast, unreduce_mean)
+from . import adjoint, d, linear, method, tangent
+from ..runtime import (add_at, added_at, append, as_sequence, extend, item_of, restack,
+                       sequence_adjoint, setitem, split_aux, split_list, spread, tail_list,
+                       unattr, unbroadcast, unitem, unreduce_mean)
 
 # --- writes ---
 
@@ -52,6 +53,16 @@ def as_sequence_adjoint(y, x):
 
 
 linear(as_sequence)
+
+
+@adjoint(method("item"))
+def item_adjoint(y, x, *args):
+    d[x] = unitem(d[y], x, args)
+
+
+@tangent(method("item"))
+def item_tangent(y, x, *args):
+    d[y] = item_of(d[x], args)
 
 
 # --- lists ---

@@ -25,12 +25,14 @@ backward sweep can read every intermediate value without a tape.
 Every produced statement carries the annotation ``origin``: the user's
 statement it came from (for ``# Grad of:`` comments and error locations).
 """
+import functools
+
 import gast
 
 from .. import runtime
 from ..annotations import getanno, setanno
 from .inline import comprehension, inline_call
-from .ops import index_expr
+from .ops import index_expr, resolve
 
 class ANF:
     """Flatten a function body; see the module docstring for the grammar."""
@@ -40,6 +42,7 @@ class ANF:
         self.runtime = runtime or (lambda name: name)
         self.where = where
         self.nested = {}
+        self.partials = {}
         self.inlining = []
         self.free = set(free_names)
         self.namespace = free_names if isinstance(free_names, dict) else {}
@@ -133,6 +136,11 @@ class ANF:
                 return
             if isinstance(s.value, gast.Lambda):
                 self.nested[s.targets[0].id] = s.value
+                return
+            if isinstance(value, gast.Call) and self.resolves_to(value.func, functools.partial) \
+                    and value.args:
+                # g = functools.partial(f, a, k=v): calls g(...) become f(a, ..., k=v)
+                self.partials[s.targets[0].id] = value
                 return
             self.assign_name(s.targets[0].id, self.simple(s.value))
             return
@@ -427,8 +435,20 @@ class ANF:
             left = right
         return gast.BoolOp(op=gast.And(), values=parts)
 
+    def resolves_to(self, node, obj):
+        """True if ``node`` names ``obj`` through the function's free names."""
+        try:
+            return resolve(node, self.namespace) is obj
+        except KeyError:
+            return False
+
     def expr_Call(self, e):
         func = e.func
+        if isinstance(func, gast.Name) and func.id in self.partials:
+            fixed = self.partials[func.id]
+            e = gast.Call(func=fixed.args[0], args=fixed.args[1:] + e.args,
+                          keywords=fixed.keywords + e.keywords)
+            return self.expr_Call(e)
         if isinstance(func, gast.Name) and self.namespace.get(func.id) is runtime.add_at:
             # generated code accumulates in place into buffers it owns; differentiated
             # again, the accumulation must be a value: added_at returns a new buffer
