@@ -36,6 +36,7 @@ class Imports:
         self.namer = namer
         self.bound = dict(user_namespace)
         self.user = set(user_namespace)
+        self.user_module = None  # the user's module name, to import its globals from
         self.namer.reserve(self.bound)
 
     def bind(self, name, obj):
@@ -82,7 +83,13 @@ class Imports:
                 else:
                     modules.append("import %s as %s" % (obj.__name__, name))
                 continue
+            if getattr(obj, "__module__", "").startswith("s2sad_generated"):
+                continue  # a generated helper: its source follows in the printed module
             origin = _importable(obj)
+            user = sys.modules.get(self.user_module or "")
+            if origin is None and self.user_module != "__main__" and getattr(
+                    user, name, None) is obj:
+                origin = (self.user_module, name)  # a global of the user's module
             if origin is None:
                 if name not in _BUILTINS:
                     others.append(name)
@@ -129,8 +136,8 @@ class Comments:
                                          annotation=None, type_comment=None))
 
 
-def render(functions, comments, docstring, imports):
-    """Source text of a module holding ``functions`` (gast FunctionDefs)."""
+def render(functions, comments, imports):
+    """``(header_lines, body_text)`` of a module holding ``functions`` (gast defs)."""
     module = gast.Module(body=list(functions), type_ignores=[])
     tree = gast.gast_to_ast(module)
     ast.fix_missing_locations(tree)
@@ -138,8 +145,26 @@ def render(functions, comments, docstring, imports):
     body = _COMMENT_RE.sub(lambda m: "%s# %s" % (m.group(1), comments.texts[int(m.group(2))]),
                            body)
     used = {n.id for n in gast.walk(module) if isinstance(n, gast.Name)}
-    lines = ['"""%s"""' % docstring] + imports.header(used)
-    return "\n".join(lines) + "\n\n\n" + body + "\n"
+    return imports.header(used), body
+
+
+def compose(docstring, header, bodies):
+    """Module text: docstring, the import header (merged, in order), the bodies."""
+    plain, froms, bound = set(), {}, []
+    for line in header:
+        if line.startswith("# Bound from"):
+            bound.extend(n.strip() for n in line.split(":", 1)[1].split(","))
+        elif line.startswith("from "):
+            module, names = line[5:].split(" import ", 1)
+            froms.setdefault(module, set()).update(n.strip() for n in names.split(","))
+        else:
+            plain.add(line)
+    imports = sorted(plain) + ["from %s import %s" % (m, ", ".join(sorted(froms[m])))
+                               for m in sorted(froms)]
+    if bound:
+        imports.append("# Bound from the user's namespace: %s" % ", ".join(sorted(set(bound))))
+    return "\n".join(['"""%s"""' % docstring] + imports) + "\n\n\n" + "\n\n\n".join(
+        bodies) + "\n"
 
 
 def cache_dir():
