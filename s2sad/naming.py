@@ -13,6 +13,10 @@ _OPS = {
     gast.Add: "plus", gast.Sub: "minus", gast.Mult: "times", gast.Div: "over",
     gast.Pow: "pow", gast.MatMult: "at", gast.FloorDiv: "floordiv", gast.Mod: "mod",
 }
+_NUMBER_WORDS = {0: "zero", 1: "one", 2: "two", 3: "three", 10: "ten", 0.5: "half",
+                 -1: "minus_one"}
+_COMPARE = {gast.Gt: "gt", gast.Lt: "lt", gast.GtE: "ge", gast.LtE: "le", gast.Eq: "eq",
+            gast.NotEq: "ne"}
 _UNARY = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not", gast.Invert: "inv"}
 
 
@@ -74,8 +78,8 @@ def describe(node, modules=()):
         value = node.value
         if isinstance(value, bool) or value is None:
             return str(value).lower()
-        if isinstance(value, int) and value >= 0:
-            return str(value)
+        if isinstance(value, (int, float)):
+            return _NUMBER_WORDS.get(value, "c")
         return None
     if isinstance(node, gast.BinOp):
         left, right = describe(node.left, modules), describe(node.right, modules)
@@ -108,6 +112,7 @@ def describe(node, modules=()):
         return "%s_item" % inner if inner else None
     if isinstance(node, gast.Compare) and len(node.ops) == 1:
         left, right = describe(node.left, modules), describe(node.comparators[0], modules)
-        return "%s_cmp_%s" % (left, right) if left and right else "cond"
+        op = _COMPARE.get(type(node.ops[0]))
+        return "%s_%s_%s" % (left, op, right) if left and right and op else "cond"
     return None
 

@@ -105,9 +105,9 @@ def test_anf_splits_chained_comparisons():
 
     assert run_anf(f) == expected("""
         def f(a, x):
-            cond = 0.5 < a
-            cond2 = a < 1.0
-            _t1 = cond and cond2
+            half_lt_a = 0.5 < a
+            a_lt_one = a < 1.0
+            _t1 = half_lt_a and a_lt_one
             neg_x = -x
             f = np.where(_t1, x, neg_x)
             return f
@@ -121,8 +121,8 @@ def test_anf_turns_a_conditional_expression_into_an_if_statement():
 
     assert run_anf(f) == expected("""
         def f(a):
-            cond = a > 1.0
-            if cond:
+            a_gt_one = a > 1.0
+            if a_gt_one:
                 _t1 = a * 2.0
             else:
                 _t1 = a ** 3
@@ -145,8 +145,8 @@ def test_anf_makes_array_writes_and_appends_functional():
         def f(x, i):
             y = np.zeros(4)
             x_i = x[i]
-            times = x_i * 2.0
-            y2 = rt_setitem(y, i, times)
+            x_i_times_two = x_i * 2.0
+            y2 = rt_setitem(y, i, x_i_times_two)
             ys = []
             ys2 = rt_append(ys, y2)
             return ys2

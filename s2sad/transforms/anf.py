@@ -173,17 +173,20 @@ class ANF:
         value = s.value
         if value is None:
             value = gast.Constant(value=None, kind=None)
-        if isinstance(value, gast.Tuple):
-            value = gast.Tuple(elts=[self.returned(e) for e in value.elts], ctx=gast.Load())
+        if isinstance(value, gast.Tuple):  # the first value is the output: it gets the name
+            value = gast.Tuple(elts=[self.returned(e, i == 0) for i, e in enumerate(value.elts)],
+                               ctx=gast.Load())
         else:
             value = self.returned(value)
         self.emit(gast.Return(value=value))
 
-    def returned(self, expr):
+    def returned(self, expr, output=True):
         if self.is_atom(expr):
             atom = self.load_atom(expr)
             if not (isinstance(atom, gast.Name) and atom.id in self.loop_written):
                 return atom
+        if not output:
+            return self.atom(expr)
         name = self.namer.unique(self.func_name)
         self.assign_name(name, self.simple(expr), fresh=True)
         return _load(name)

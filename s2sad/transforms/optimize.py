@@ -76,6 +76,11 @@ class ZeroSimplifier(gast.NodeTransformer):
                 return right
             if is_zero(right):
                 return left
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)  # a + -b
+        if isinstance(op, gast.Sub) and isinstance(right, gast.UnaryOp) and isinstance(
+                right.op, gast.USub):
+            return gast.BinOp(left=left, op=gast.Add(), right=right.operand)  # a - -b
         if isinstance(op, gast.Sub):
             if is_zero(right):
                 return left
