@@ -15,6 +15,15 @@ _OPS = {
 }
 _NUMBER_WORDS = {0: "zero", 1: "one", 2: "two", 3: "three", 10: "ten", 0.5: "half",
                  -1: "minus_one"}
+_WITH_NUMBER = {gast.Mult: "scaled", gast.Div: "scaled", gast.Add: "shifted",
+                gast.Sub: "shifted"}
+
+
+def _is_number(node):
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool)
+
+
 _COMPARE = {gast.Gt: "gt", gast.Lt: "lt", gast.GtE: "ge", gast.LtE: "le", gast.Eq: "eq",
             gast.NotEq: "ne"}
 _UNARY = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not", gast.Invert: "inv"}
@@ -79,13 +88,16 @@ def describe(node, modules=()):
         if isinstance(value, bool) or value is None:
             return str(value).lower()
         if isinstance(value, (int, float)):
-            return _NUMBER_WORDS.get(value, "c")
+            return _NUMBER_WORDS.get(value)
         return None
     if isinstance(node, gast.BinOp):
         left, right = describe(node.left, modules), describe(node.right, modules)
         op = _OPS.get(type(node.op))
         if left and right and op:
             return "%s_%s_%s" % (left, op, right)
+        other = left or right
+        if other and op and _is_number(node.left if right else node.right):
+            return "%s_%s" % (other, _WITH_NUMBER.get(type(node.op), op))  # 0.01 * acc
         return op
     if isinstance(node, gast.UnaryOp):
         inner = describe(node.operand, modules)
@@ -113,6 +125,10 @@ def describe(node, modules=()):
     if isinstance(node, gast.Compare) and len(node.ops) == 1:
         left, right = describe(node.left, modules), describe(node.comparators[0], modules)
         op = _COMPARE.get(type(node.ops[0]))
-        return "%s_%s_%s" % (left, op, right) if left and right and op else "cond"
+        if left and right and op:
+            return "%s_%s_%s" % (left, op, right)
+        if (left or right) and op:
+            return "%s_%s" % (left or right, op)
+        return "cond"
     return None
 

@@ -203,7 +203,12 @@ class ANF:
 
     def stmt_For(self, s):
         self.enter_compound(s)
-        it = self.atom(s.iter)
+        it = s.iter
+        if (isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "range"
+                and not it.keywords):  # for i in range(a, b): the range stays in the header
+            it = gast.Call(func=it.func, args=[self.atom(x) for x in it.args], keywords=[])
+        else:
+            it = self.atom(it)
         self.depth += 1
         target = s.target
         body = s.body

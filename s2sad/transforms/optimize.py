@@ -186,28 +186,89 @@ def _reads(node):
 
 
 def propagate_copies(body, keep=()):
-    """Replace ``a`` by ``b`` after ``a = b`` when both are assigned once."""
-    counts = _assign_counts(body)
-    for i, stmt in enumerate(body):
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                and isinstance(stmt.value, gast.Name)):
+    """Remove copies ``a = b``: later reads of ``a`` read ``b``.
+
+    Applies in every statement list (loop and branch bodies too) when ``a`` is
+    assigned once in the function and all its reads follow the copy in the same
+    list, before ``b`` changes.  A copy back ``b = a`` while ``b`` still holds
+    that value is dropped first.
+    """
+    changed = True
+    while changed:
+        changed = False
+        counts = _assign_counts(body)
+        for block in _blocks(body):
+            if _drop_copy_back(block) or _propagate_in(block, body, counts, keep):
+                changed = True
+                break
+    return body
+
+
+def _blocks(stmts):
+    yield stmts
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                yield from _blocks(inner)
+
+
+def _copy(stmt):
+    if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Name)):
+        return stmt.targets[0].id, stmt.value.id
+    return None
+
+
+def _stores(stmt, name):
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for n in gast.walk(stmt))
+
+
+def _drop_copy_back(block):
+    for i, stmt in enumerate(block):
+        pair = _copy(stmt)
+        if pair is None:
             continue
-        a, b = stmt.targets[0].id, stmt.value.id
-        if a in keep or counts.get(a, 0) != 1 or counts.get(b, 0) > 1 or a == b:
+        a, b = pair
+        for k in range(i + 1, len(block)):
+            back = _copy(block[k])
+            if back == (b, a):
+                del block[k]
+                return True
+            if _stores(block[k], a) or _stores(block[k], b):
+                break
+    return False
+
+
+def _propagate_in(block, body, counts, keep):
+    for i, stmt in enumerate(block):
+        pair = _copy(stmt)
+        if pair is None:
             continue
-        if any(a in _reads(s) for s in body[:i]):
+        a, b = pair
+        if a == b or a in keep or counts.get(a, 0) != 1:
             continue
-        if counts.get(b, 0) == 1 and not any(
-                isinstance(n, gast.Name) and n.id == b and isinstance(n.ctx, gast.Store)
-                for s in body[:i] for n in gast.walk(s)):
-            continue  # b is assigned after this copy: keep the copy
-        rest = body[i + 1:]
-        for s in rest:
+        total = sum(1 for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
+                    and n.id == a and isinstance(n.ctx, gast.Load))
+        region, found = [], 0
+        for later in block[i + 1:]:
+            if _stores(later, b):
+                if isinstance(later, gast.Assign):  # its value is read before b changes
+                    region.append(later.value)
+                break
+            region.append(later)
+        found = sum(1 for s in region for n in gast.walk(s) if isinstance(n, gast.Name)
+                    and n.id == a and isinstance(n.ctx, gast.Load))
+        if found != total:
+            continue
+        for s in region:
             for node in gast.walk(s):
                 if isinstance(node, gast.Name) and node.id == a:
                     node.id = b
-        return body[:i] + propagate_copies(rest, keep)
-    return body
+        del block[i]
+        return True
+    return False
 
 
 def eliminate_dead(body, namespace, keep=()):

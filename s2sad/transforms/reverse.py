@@ -215,19 +215,24 @@ class Reverse:
             # them (their old value is read by the backward sweep after it changed)
             self.overwritten = overwritable(stmt) | (written([stmt]) & upward_exposed([stmt]))
         needed = self.contributed(stmt) & upward_exposed([stmt]) - self.defined
+        scalar = {v for v in needed if self.classes and self.classes.same(v, SCALAR)}
+        self.owned = (self.owned - self.overwritten) | (needed - scalar)
+        targets = {stmt.target.id} if isinstance(stmt, gast.For) else set()
+        entry = set(self.defined)
+        if isinstance(stmt, gast.If):
+            # each branch starts the adjoints it adds to (bx = ...) and pads the
+            # others with zeros at its end: no zeros-then-add when both branches add
+            return [], (top, entry, targets, set(self.owned), entry | needed)
         inits = [assign(self.adj(v), self.zeros(v)) for v in sorted(needed)]
         for init in inits:
             setanno(init, "origin", _NO_COMMENT)
         self.defined |= needed
-        self.owned = (self.owned - self.overwritten) | {
-            v for v in needed if not (self.classes and self.classes.same(v, SCALAR))}
-        targets = {stmt.target.id} if isinstance(stmt, gast.For) else set()
-        return inits, (top, set(self.defined), targets, set(self.owned))
+        return inits, (top, set(self.defined), targets, set(self.owned), set(self.defined))
 
     def leave(self, state, primal, adjoint):
         """Leave a compound statement: returns its final ``(primal, adjoint)``."""
-        top, defined, targets, owned = state
-        self.defined = defined
+        top, _, targets, owned, exit_defined = state
+        self.defined = set(exit_defined)
         self.owned = owned
         if top:
             init = _marker("init", None)
@@ -240,11 +245,10 @@ class Reverse:
     def branch(self, stmts, state):
         """Primal and adjoint of a branch or loop body, padded so the same
         adjoints are defined at its end as at its start."""
-        defined = state[1]
-        self.defined, self.owned = set(defined), set(state[3])
+        self.defined, self.owned = set(state[1]), set(state[3])
         primal, adjoint = self.body(stmts)
-        adjoint += [assign(self.adj(v), self.zeros(v)) for v in sorted(defined - self.defined)]
-        self.defined = set(defined)
+        adjoint += [assign(self.adj(v), self.zeros(v)) for v in sorted(state[4] - self.defined)]
+        self.defined = set(state[4])
         return primal, adjoint
 
     def if_stmt(self, stmt):
