@@ -60,6 +60,7 @@ class Reverse:
         self._adjoint_of = {}
         self.owned = set()  # primal names whose adjoint is a buffer only this code holds
         self.recomputed = set()  # loop values the backward sweep recomputes, not tapes
+        self.region = 0  # numbers the top-level compound statements (tape regions)
         self.assign_counts = {}
         self.stack_name = None
         self.overwritten = None  # names written by the enclosing top-level compound
@@ -152,7 +153,8 @@ class Reverse:
                 return [stmt], adjoint
             # inside control flow: restore the overwritten value after the adjoint,
             # if the backward sweep reads it (decided by `finish_tape`)
-            return [_marker("push", name), stmt], adjoint + [_marker("pop", name)]
+            return ([_marker("push", name, self.region), stmt],
+                    adjoint + [_marker("pop", name, self.region)])
         if isinstance(stmt, gast.If):
             return self.if_stmt(stmt)
         if isinstance(stmt, (gast.For, gast.While)):
@@ -172,8 +174,8 @@ class Reverse:
         if name in self.overwritten:
             self.overwritten.add(res)
         marks = [n for n in (name, res) if n in self.overwritten and n not in self.restored]
-        return ([_marker("push", n) for n in marks] + [primal],
-                adjoint + [_marker("pop", n) for n in reversed(marks)])
+        return ([_marker("push", n, self.region) for n in marks] + [primal],
+                adjoint + [_marker("pop", n, self.region) for n in reversed(marks)])
 
     # --- tape ---
 
@@ -195,12 +197,14 @@ class Reverse:
 
     def resolve_tape(self, primal, adjoint):
         """Turn tape markers into pushes and pops of the values the (optimised)
-        backward sweep reads; returns the new ``(primal, adjoint)``.
-
-        Values that a loop may push before they first exist are set to None
-        in front of the loop.
-        """
-        needed = _reads_of(adjoint) & self.ctx.locals
+        backward sweep of their compound statement reads; returns the new
+        ``(primal, adjoint)``.  Values that a loop may push before they first
+        exist are set to None in front of the loop."""
+        needed = {}
+        for stmt in adjoint:
+            region = getanno(stmt, "tape_region")
+            if region is not None:
+                needed.setdefault(region, set()).update(_reads_of([stmt]) & self.ctx.locals)
         return (_replace_markers(primal, needed, self.push, self.pop),
                 _replace_markers(adjoint, needed, self.push, self.pop))
 
@@ -211,6 +215,7 @@ class Reverse:
         state to restore with :meth:`leave`."""
         top = self.overwritten is None
         if top:
+            self.region += 1
             # values the compound may assign twice, or that it reads before assigning
             # them (their old value is read by the backward sweep after it changed)
             self.overwritten = overwritable(stmt) | (written([stmt]) & upward_exposed([stmt]))
@@ -235,10 +240,12 @@ class Reverse:
         self.defined = set(exit_defined)
         self.owned = owned
         if top:
-            init = _marker("init", None)
+            init = _marker("init", None, self.region)
             setanno(init, "tape_init", (self.overwritten,
                                         self.defined_before | self.restored | targets))
             primal = [init] + primal
+            for stmt in adjoint:
+                setanno(stmt, "tape_region", self.region)
             self.overwritten = None
         return primal, adjoint
 
@@ -485,9 +492,9 @@ def _cheap(value, classes):
 _NO_COMMENT = gast.Pass()  # origin of statements that get no "Grad of" comment
 
 
-def _marker(kind, name):
+def _marker(kind, name, region):
     node = gast.Expr(value=gast.Constant(value=None, kind=None))
-    setanno(node, "tape", (kind, name))
+    setanno(node, "tape", (kind, name, region))
     return node
 
 
@@ -501,12 +508,13 @@ def _replace_markers(stmts, needed, push, pop):
     for stmt in stmts:
         mark = getanno(stmt, "tape")
         if mark is not None:
-            kind, name = mark
+            kind, name, region = mark
+            wanted = needed.get(region, set())
             if kind == "init":
                 overwritten, existing = getanno(stmt, "tape_init")
                 out.extend(assign(v, gast.Constant(value=None, kind=None))
-                           for v in sorted((needed & overwritten) - existing))
-            elif name in needed:
+                           for v in sorted((wanted & overwritten) - existing))
+            elif name in wanted:
                 out.append(push(name) if kind == "push" else pop(name))
             continue
         for field in ("body", "orelse"):

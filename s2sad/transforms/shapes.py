@@ -83,6 +83,10 @@ def _scalar_variables(primal, namespace, scalars):
     for stmt in _all_statements(primal):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             assigns.setdefault(stmt.targets[0].id, []).append(stmt.value)
+        elif (isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name)
+              and isinstance(stmt.iter, gast.Call) and isinstance(stmt.iter.func, gast.Name)
+              and stmt.iter.func.id == "range"):
+            assigns.setdefault(stmt.target.id, []).append(gast.Constant(value=0, kind=None))
         elif isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             for node in gast.walk(target):

@@ -8,14 +8,13 @@ def deuler_oscillator_dk_c(k, c, beuler_oscillator=1.0):
     pos = 1.0
     vel = 0.0
     dt = 0.01
-    range_200 = range(200)
     neg_k = -k
     acc = None
     c_times_vel = None
     dt_times_acc = None
     dt_times_vel = None
     neg_k_times_pos = None
-    for _ in range_200:
+    for _ in range(200):
         _stack.append(neg_k_times_pos)
         neg_k_times_pos = neg_k * pos
         _stack.append(c_times_vel)
@@ -39,8 +38,9 @@ def deuler_oscillator_dk_c(k, c, beuler_oscillator=1.0):
     bc = zeros_like(c)
     bneg_k = zeros_like(neg_k)
     bvel = zeros_like(vel)
-    # Grad of: vel = vel + dt * acc  (functions.py:61)
-    for _ in range_200:
+    # Grad of: for _ in range(200):  (functions.py:58)
+    for _ in range(200):
+        # Grad of: vel = vel + dt * acc  (functions.py:61)
         bt2 = bvel
         vel = _stack.pop()
         bvel = unbroadcast(bt2, vel)

@@ -6,14 +6,14 @@ from s2sad.runtime import unbroadcast, unreduce
 def dloss_with_aux_dx(x, y, bloss=1.0):
     # Forward pass
     err = x - y
-    err_pow_2 = err ** 2
-    loss = np.sum(err_pow_2)
+    err_pow_two = err ** 2
+    loss = np.sum(err_pow_two)
     abs_err = np.abs(err)
-    loss_with_aux = np.max(abs_err)
+    max_abs_err = np.max(abs_err)
     # Backward pass
     # Grad of: loss = np.sum(err ** 2)  (functions.py:101)
-    berr_pow_2 = unreduce(bloss, err_pow_2)
-    berr = berr_pow_2 * 2 * err
+    berr_pow_two = unreduce(bloss, err_pow_two)
+    berr = berr_pow_two * 2 * err
     # Grad of: err = x - y  (functions.py:100)
     bx = unbroadcast(berr, x)
-    return ((loss, loss_with_aux), bx)
+    return ((loss, max_abs_err), bx)

@@ -3,7 +3,7 @@ import numpy as np
 from s2sad.runtime import dot_adjoint_b, unreduce
 
 
-def tanh_loss_forward(w, A):
+def tanh_loss_wrt_w_forward(w, A):
     dot_A = np.dot(A, w)
     tanh_dot_A = np.tanh(dot_A)
     _t1 = tanh_dot_A ** 2
@@ -11,7 +11,7 @@ def tanh_loss_forward(w, A):
     return (tanh_loss, (A, _t1, tanh_dot_A, w))
 
 
-def tanh_loss_backward(residuals, btanh_loss):
+def tanh_loss_wrt_w_backward(residuals, btanh_loss):
     A, _t1, tanh_dot_A, w = residuals
     # Grad of: return np.sum(np.tanh(np.dot(A, w)) ** 2)  (functions.py:40)
     bt1 = unreduce(btanh_loss, _t1)

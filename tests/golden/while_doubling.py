@@ -6,26 +6,26 @@ from s2sad.runtime import unbroadcast, unreduce
 def dwhile_doubling_dx(x, bwhile_doubling=1.0):
     # Forward pass
     _stack = []
-    x_pow_2 = x ** 2
-    s = np.sum(x_pow_2)
-    cond = s < 100.0
+    x_pow_two = x ** 2
+    s = np.sum(x_pow_two)
+    s_lt = s < 100.0
     n_iter = 0
-    while cond:
+    while s_lt:
         n_iter = n_iter + 1
-        times = s * 1.7
+        s_scaled = s * 1.7
         _stack.append(s)
-        s = times
-        cond = s < 100.0
+        s = s_scaled
+        s_lt = s < 100.0
     while_doubling = s
     # Backward pass
     # Grad of: return s  (functions.py:85)
     bs = bwhile_doubling
+    # Grad of: while s < 100.0:  (functions.py:83)
     for _ in range(n_iter):
-        # Grad of: s = s * 1.7  (functions.py:84)
-        btimes = bs
         s = _stack.pop()
-        bs = unbroadcast(btimes * 1.7, s)
+        # Grad of: s = s * 1.7  (functions.py:84)
+        bs = unbroadcast(bs * 1.7, s)
     # Grad of: s = np.sum(x ** 2)  (functions.py:82)
-    bx_pow_2 = unreduce(bs, x_pow_2)
-    bx = bx_pow_2 * 2 * x
+    bx_pow_two = unreduce(bs, x_pow_two)
+    bx = bx_pow_two * 2 * x
     return (while_doubling, bx)

@@ -7,43 +7,35 @@ def dwrites_in_loop_dx(x, n, bwrites_in_loop=1.0):
     # Forward pass
     _stack = []
     y = np.zeros(4)
-    n_minus_1 = n - 1
-    range_n_minus_1 = range(n_minus_1)
+    n_minus_one = n - 1
     _t1 = None
-    i_plus_1 = None
-    x_i = None
-    x_i_plus_1 = None
-    for i in range_n_minus_1:
-        _stack.append(x_i)
+    for i in range(n_minus_one):
         x_i = x[i]
-        _stack.append(i_plus_1)
-        i_plus_1 = i + 1
-        _stack.append(x_i_plus_1)
-        x_i_plus_1 = x[i_plus_1]
+        i_plus_one = i + 1
+        x_i_plus_one = x[i_plus_one]
         _stack.append(_t1)
-        _t1 = x_i * x_i_plus_1
+        _t1 = x_i * x_i_plus_one
         setitem_y = setitem(y, i, _t1)
-        _stack.append(y)
         y = setitem_y
-    y_pow_2 = y ** 2
-    writes_in_loop = np.sum(y_pow_2)
+    y_pow_two = y ** 2
+    writes_in_loop = np.sum(y_pow_two)
     # Backward pass
     # Grad of: return np.sum(y ** 2)  (functions.py:96)
-    by_pow_2 = unreduce(bwrites_in_loop, y_pow_2)
-    by = unbroadcast(by_pow_2 * 2 * y, y)
+    by_pow_two = unreduce(bwrites_in_loop, y_pow_two)
+    by = unbroadcast(by_pow_two * 2 * y, y)
     bx = zeros_like(x)
-    # Grad of: y[i] = x[i] * x[i + 1]  (functions.py:95)
-    for i in reversed(range_n_minus_1):
+    # Grad of: for i in range(n - 1):  (functions.py:94)
+    for i in reversed(range(n_minus_one)):
+        x_i = x[i]
+        i_plus_one = i + 1
+        x_i_plus_one = x[i_plus_one]
+        # Grad of: y[i] = x[i] * x[i + 1]  (functions.py:95)
         bsetitem_y = by
-        y = _stack.pop()
         by = setitem(bsetitem_y, i, 0.0)
         bt1 = unbroadcast(bsetitem_y[i], _t1)
-        bx_i = unbroadcast(bt1 * x_i_plus_1, x_i)
-        bx_i_plus_1 = unbroadcast(x_i * bt1, x_i_plus_1)
+        bx_i = unbroadcast(bt1 * x_i_plus_one, x_i)
+        bx_i_plus_one = unbroadcast(x_i * bt1, x_i_plus_one)
         _t1 = _stack.pop()
-        bx = add_at(bx, i_plus_1, bx_i_plus_1)
-        x_i_plus_1 = _stack.pop()
-        i_plus_1 = _stack.pop()
+        bx = add_at(bx, i_plus_one, bx_i_plus_one)
         bx = add_at(bx, i, bx_i)
-        x_i = _stack.pop()
     return (writes_in_loop, bx)
