@@ -108,7 +108,9 @@ def describe(node, modules=()):
         if not fname:
             return None
         first = None
-        if isinstance(func, gast.Attribute) and not (isinstance(func.value, gast.Name) and func.value.id in modules):
+        on_module = isinstance(func.value, gast.Name) and func.value.id in modules \
+            if isinstance(func, gast.Attribute) else False
+        if isinstance(func, gast.Attribute) and not on_module:
             first = describe(func.value, modules)
         elif node.args:
             first = describe(node.args[0], modules)

@@ -175,7 +175,8 @@ def _bind_error(construct, rule):
                     % (construct, rule.filename, rule.lineno))
     err.construct = construct
     err.hint = ("pass it differently, or register your own rule with "
-                "s2sad.rules.adjoint (the built-in one is at %s:%d)" % (rule.filename, rule.lineno))
+                "s2sad.rules.adjoint (the built-in one is at %s:%d)"
+                % (rule.filename, rule.lineno))
     return err
 
 

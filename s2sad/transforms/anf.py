@@ -100,7 +100,8 @@ class ANF:
             return
         call = s.value
         if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
-                and call.func.attr in ("append", "extend") and isinstance(call.func.value, gast.Name)
+                and call.func.attr in ("append", "extend")
+                and isinstance(call.func.value, gast.Name)
                 and call.func.value.id in self.defined and len(call.args) == 1
                 and not call.keywords):
             # ys.append(v) -> ys = append(ys, v): lists are values to the AD transforms
@@ -338,7 +339,8 @@ class ANF:
             root = node
             while isinstance(root, gast.Attribute):
                 root = root.value
-            return isinstance(root, gast.Name) and root.id in self.free and root.id not in self.defined
+            return (isinstance(root, gast.Name) and root.id in self.free
+                    and root.id not in self.defined)
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
             return isinstance(node.operand, gast.Constant)
         return False
