@@ -148,6 +148,21 @@ def render(functions, comments, imports):
     return imports.header(used), body
 
 
+def _from_line(module, names):
+    """``from module import a, b``, wrapped in parentheses past 99 columns."""
+    line = "from %s import %s" % (module, ", ".join(names))
+    if len(line) <= 99:
+        return line
+    rows, row = [], "   "
+    for name in names:
+        if len(row) + len(name) + 2 > 99:
+            rows.append(row.rstrip())
+            row = "   "
+        row += " %s," % name
+    rows.append(row)
+    return "from %s import (\n%s\n)" % (module, "\n".join(rows))
+
+
 def compose(docstring, header, bodies):
     """Module text: docstring, the import header (merged, in order), the bodies."""
     plain, froms, bound = set(), {}, []
@@ -159,8 +174,7 @@ def compose(docstring, header, bodies):
             froms.setdefault(module, set()).update(n.strip() for n in names.split(","))
         else:
             plain.add(line)
-    imports = sorted(plain) + ["from %s import %s" % (m, ", ".join(sorted(froms[m])))
-                               for m in sorted(froms)]
+    imports = sorted(plain) + [_from_line(m, sorted(froms[m])) for m in sorted(froms)]
     if bound:
         imports.append("# Bound from the user's namespace: %s" % ", ".join(sorted(set(bound))))
     return "\n".join(['"""%s"""' % docstring] + imports) + "\n\n\n" + "\n\n\n".join(
