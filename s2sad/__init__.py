@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 from . import errors, pytree, rules  # noqa: E402
 from .api import float0, grad, source, value_and_grad, vjp  # noqa: E402
+from .jacobians import hessian, jacfwd, jacrev, jvp, linearize  # noqa: E402
 from .errors import (  # noqa: E402
     AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
     SourceUnavailableError, UnsupportedSyntaxError,
@@ -25,7 +26,8 @@ from .errors import (  # noqa: E402
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "source", "float0",
+    "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",
+    "source", "float0",
     "register_pytree_node", "register_dataclass",
     "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError", "NonScalarOutputError",
     "SourceUnavailableError", "RuleError", "InternalError",

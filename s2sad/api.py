@@ -1,5 +1,8 @@
 """The user-facing transforms: ``grad``, ``value_and_grad``, ``vjp`` and ``source``.
 
+(The forward-mode and Jacobian transforms live in :mod:`s2sad.jacobians` and share
+the helpers of this module.)
+
 Responsibility: everything between the user and the compiler core
 (:func:`s2sad.compiler.derivative`).  This module
 
@@ -35,7 +38,10 @@ float0 = np.dtype([("float0", np.void, 0)])
 
 ArgNums = Union[int, Sequence[int]]
 
-_PLANNED_MODES = ("jvp", "linearize", "jacrev", "jacfwd", "hessian")
+#: ``source`` modes and the generated code each shows: the joint reverse sweep, the split
+#: reverse sweeps (``f_forward``/``f_backward``) or the forward-mode function.
+_SOURCE_MODES = {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jacrev": "vjp",
+                 "jvp": "jvp", "linearize": "jvp", "jacfwd": "jvp", "hessian": "jvp"}
 _DTYPE_OF_PYTHON = {
     float: np.dtype(np.float64), int: np.dtype(np.int64),
     bool: np.dtype(np.bool_), complex: np.dtype(np.complex128),
@@ -70,7 +76,12 @@ def _leaf_dtype(x):
     return None
 
 
-def _check_callable(fun, api_name):
+def _check_callable(fun, api_name, reverse=None):
+    """``fun``, or the differentiable stand-in of an s2sad transform (higher order).
+
+    ``reverse``: whether the caller runs reverse mode over ``fun`` (default: decided
+    from ``api_name``).
+    """
     if not callable(fun):
         raise TypeError("%s: expected a callable value, got %r" % (api_name, fun))
     info = getattr(fun, "__s2sad_transform__", None)
@@ -81,7 +92,7 @@ def _check_callable(fun, api_name):
                 "differentiated again; create it with create_graph=True (the default)."
                 % (api_name, _fun_name(fun), info["api"]))
         from .higher import FORWARD_APIS, shim
-        return shim(fun, reverse=api_name not in FORWARD_APIS)
+        return shim(fun, reverse=api_name not in FORWARD_APIS if reverse is None else reverse)
     return fun
 
 
@@ -660,7 +671,11 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
     Args:
       fun: a Python function with readable source.
       mode: ``"grad"`` or ``"value_and_grad"`` (one function running the forward and
-        backward sweeps) or ``"vjp"`` (``f_forward`` / ``f_backward``).
+        backward sweeps); ``"vjp"`` or ``"jacrev"`` (the split sweeps ``f_forward`` /
+        ``f_backward``; jacrev runs the backward sweep once per output element);
+        ``"jvp"``, ``"linearize"`` or ``"jacfwd"`` (the forward-mode function
+        ``jvp_f(*args, dx=...)``); ``"hessian"`` (the forward-mode function of the
+        generated gradient: forward-over-reverse).
       argnums: differentiated position(s), as in :func:`grad`.
       **options: ``has_aux`` (default False) and ``optimize`` (default True; False
         shows the code before dead-code removal and simplification).
@@ -676,22 +691,16 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
       >>> "def df_dx" in s2sad.source(f)
       True
     """
-    fun = _check_callable(fun, "source")
+    core_mode = _SOURCE_MODES.get(mode) if isinstance(mode, str) else None
+    if core_mode is None:
+        raise ValueError("source: unknown mode %r; the available modes are %s."
+                         % (mode, ", ".join(repr(m) for m in _SOURCE_MODES)))
+    fun = _check_callable(fun, "source", reverse=core_mode != "jvp")
     unknown = sorted(set(options) - set(_SOURCE_OPTIONS))
     if unknown:
         raise TypeError("source: unknown option%s %s; the options are %s"
                         % ("s" if len(unknown) > 1 else "", ", ".join(unknown),
                            ", ".join(_SOURCE_OPTIONS)))
-    if mode in ("grad", "value_and_grad"):
-        core_mode = "grad"
-    elif mode == "vjp":
-        core_mode = "vjp"
-    elif mode in _PLANNED_MODES:
-        raise ValueError("source: mode %r is planned but not available yet; the available "
-                         "modes are 'grad', 'value_and_grad' and 'vjp'." % mode)
-    else:
-        raise ValueError("source: unknown mode %r; the available modes are 'grad', "
-                         "'value_and_grad' and 'vjp'." % (mode,))
     nums, _ = _check_argnums(argnums, "source")
     try:
         sig = inspect.signature(fun)
@@ -710,6 +719,10 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
                          % _fun_name(fun))
     else:
         wrt = nums
-    dv = _derivative(fun, core_mode, wrt, bool(options.get("has_aux", False)),
-                     optimize=bool(options.get("optimize", True)))
+    has_aux = bool(options.get("has_aux", False))
+    if mode == "hessian":  # forward mode over the generated gradient
+        from .higher import seeded_gradient
+        fun, _ = seeded_gradient(fun, wrt, has_aux)
+        has_aux = True
+    dv = _derivative(fun, core_mode, wrt, has_aux, optimize=bool(options.get("optimize", True)))
     return dv.source

@@ -5,8 +5,13 @@ derivative (``show``) or compare it with finite differences (``check``).
 
 Usage::
 
-    s2sad show FILE.py:FUNC [--mode grad|value_and_grad|vjp] [--argnums 0,1] [--no-optimize]
+    s2sad show FILE.py:FUNC [--mode MODE] [--argnums 0,1] [--no-optimize]
     s2sad check FILE.py:FUNC --shapes 3,4 4 [--argnums 0] [--seed 0]
+
+``--mode`` is one of grad, value_and_grad, vjp, jvp, linearize, jacrev, jacfwd,
+hessian: grad and value_and_grad print the joint reverse sweep, vjp and jacrev the
+split sweeps (``f_forward``/``f_backward``), jvp, linearize and jacfwd the
+forward-mode function, hessian the forward-mode function of the generated gradient.
 
 Exit status: 0 on success, 1 when ``check`` finds a mismatch, 2 on an error.  Errors
 print one line on stderr, ``FILE:LINE: what happened; how to fix it``, and no
@@ -23,8 +28,7 @@ import numpy as np
 
 __all__ = ["main"]
 
-_MODES = ("grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "hessian")
-_AVAILABLE_MODES = ("grad", "value_and_grad", "vjp")
+_MODES = ("grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian")
 
 
 class CLIError(Exception):
@@ -181,9 +185,6 @@ def _function_location(path, fun):
 def _show(args):
     from . import api
     path, fun = _load(args.target)
-    if args.mode not in _AVAILABLE_MODES:
-        raise CLIError("--mode %s: this mode is planned but not available yet; use one of %s"
-                       % (args.mode, ", ".join(_AVAILABLE_MODES)))
     argnums = _argnums(args.argnums)
     try:
         text = api.source(fun, mode=args.mode, argnums=argnums,

@@ -77,6 +77,7 @@ class BoundDerivative:
 
     def __init__(self, inner, self_obj):
         self.inner, self.name, self.source, self.mode = inner, inner.name, inner.source, inner.mode
+        self.tangent_params = getattr(inner, "tangent_params", None)
         if inner.mode in ("grad", "jvp"):
             self.function = functools.partial(inner.function, self_obj)
         else:
@@ -287,7 +288,9 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
         fwd_ret = gast.Return(value=_tuple([result, res_node]))
         if optimize:
             primal = optimize_body(primal, ctx.imports.bound, _reads(fwd_ret))
-        maybe_unset = set(residuals) - definitely_assigned(primal) - set(params)
+        all_params = {a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+        all_params |= {a.id for a in (fdef.args.vararg, fdef.args.kwarg) if a is not None}
+        maybe_unset = set(residuals) - definitely_assigned(primal) - all_params
         primal = [assign(r, gast.Constant(value=None, kind=None))
                   for r in sorted(maybe_unset)] + primal
         unpack = [gast.Assign(targets=[gast.Tuple(
@@ -487,9 +490,18 @@ def _containers(body, namespace):
             try:
                 func = resolve(node.func, namespace)
             except KeyError:
-                continue
-            if _hashable_in(func, _SEQUENCE_CONSUMERS):
+                func = None
+            if func is None or _hashable_in(func, _SEQUENCE_CONSUMERS) or callee(func):
+                # a sequence consumer, or a user function: its adjoints may be containers
                 names.update(a.id for a in node.args if isinstance(a, gast.Name))
+        if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
+                and isinstance(node.value, gast.Call)):
+            try:
+                func = resolve(node.value.func, namespace)
+            except KeyError:
+                func = None
+            if func is None or callee(func) is not None:
+                names.add(node.targets[0].id)  # what a user function returns may be a tuple
     return names - _array_results(body, namespace)
 
 

@@ -22,7 +22,7 @@ Supported wrappers:
   (``f_forward``/``f_backward``) or the generated ``jvp_f`` and stacks the
   rows or columns, so ``jacfwd(jacrev(f))`` and ``jacrev(jacrev(f))`` work.
 * ``hessian``: one int ``argnums``, no ``has_aux`` or ``return_value``, a
-  scalar output: the ``jacfwd`` stand-in of the ``grad`` stand-in.
+  scalar output: the ``jacfwd`` stand-in of the seeded gradient.
 
 Anything else raises ``TypeError`` naming the transform and what to do
 instead.  This module also writes the seeded gradient that
@@ -35,7 +35,6 @@ import numpy as np
 
 from . import codegen, rules
 from .naming import Namer
-from .rules import adjoint, d, tangent
 
 #: The transforms that run forward mode over the function they are given: they get
 #: stand-ins written for forward mode (see :func:`shim`).
@@ -84,29 +83,32 @@ def jacobian_shape(out, x, api):
     return np.shape(out) + np.shape(x)
 
 
-def scalar_gradient(value, g):
-    """``g``, after checking that ``value`` (the function's output) is a real scalar."""
-    if np.ndim(value) != 0 or not _is_array(value):
+def hessian_shape(result, x, api):
+    """The Hessian's shape ``np.shape(x) * 2``; ``result`` is ``(g, value)`` from the
+    seeded gradient, and ``value`` must be a real scalar."""
+    value = result[1]
+    if not _is_array(value) or np.ndim(value) != 0:
         raise TypeError("differentiating s2sad.hessian again needs a scalar-output "
                         "function, but the output is %s; use s2sad.jacfwd(s2sad.jacrev(f)) "
                         "for a function with an array output." % _short(value))
-    return g
+    _require_arrays(0.0, x, api)
+    return np.shape(x) + np.shape(x)
 
 
-rules.nondifferentiable(jacobian_rows, basis_size, jacobian_shape)
-
-
-@adjoint(scalar_gradient)
-def _scalar_gradient_adjoint(y, value, g):
-    d[g] = d[y]
-
-
-@tangent(scalar_gradient)
-def _scalar_gradient_tangent(y, value, g):
-    d[y] = d[g]
+rules.nondifferentiable(jacobian_rows, basis_size, jacobian_shape, hessian_shape)
 
 
 # --- writing stand-ins ----------------------------------------------------------------
+
+def tangent_params(dv):
+    """Names of the tangent parameters of generated forward-mode function ``dv``.
+
+    (The derivative of a bound method wraps the function's derivative, which holds
+    the names.)
+    """
+    names = getattr(dv, "tangent_params", None)
+    return names if names is not None else dv.inner.tangent_params
+
 
 def _signature_text(fun, namespace, extra_kwonly=None):
     """``(params, call)`` source text reproducing ``fun``'s signature.
@@ -171,7 +173,7 @@ def _locals(namer, *names):
     return {name: namer.unique(name) for name in names}
 
 
-def _grad_shim(fun, argnums, has_aux, api, check_scalar=False):
+def _grad_shim(fun, argnums, has_aux, api):
     """``grad``/``value_and_grad`` of ``fun`` as a plain function."""
     from .compiler import derivative
     single = not isinstance(argnums, (tuple, list))
@@ -190,10 +192,6 @@ def _grad_shim(fun, argnums, has_aux, api, check_scalar=False):
     else:
         result = ("(%(value)s, %(aux)s), " % v if has_aux else v["value"] + ", ") + grads
     body = "    %s = %s(%s)\n" % (target, inner.name, call)
-    if check_scalar:
-        check = namer.unique("scalar_gradient")
-        namespace[check] = scalar_gradient
-        body += "    %s = %s(%s, %s)\n" % (v["g"], check, v["value"], v["g"])
     name = namer.unique("%s_%s" % (api, fun.__name__))
     text = "def %s(%s):\n%s    return %s\n" % (name, params, body, result)
     return _load(fun, api, name, text, namespace)
@@ -275,18 +273,23 @@ def %(row)s(%(ct)s, %(params)s):
     return _load(fun, "jacrev", name, text % v, namespace)
 
 
-def _jacfwd_shim(fun, argnum, api="jacfwd"):
-    """``jacfwd(fun, argnum)`` for one array argument and an array output."""
+def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape):
+    """``jacfwd(fun, argnum)`` for one array argument and an array output.
+
+    ``shape(result, x, api)`` (non-differentiable) checks the result of the first
+    sweep and gives the Jacobian's shape; with ``has_aux``, ``result`` is
+    ``(out, aux)``.
+    """
     from .compiler import derivative
     x = _positional(fun)[argnum].name
-    dv = derivative(fun, "jvp", (argnum,), False)
+    dv = derivative(fun, "jvp", (argnum,), has_aux)
     namer = _namer(fun, {})
-    v = _locals(namer, "n", "basis", "cols", "k", "result", "t_out", "basis_size",
-                "jacobian_shape")
+    v = _locals(namer, "n", "basis", "cols", "k", "tangent_k", "result", "t_out", "shape",
+                "basis_size", "jacobian_shape")
     v["x"], v["jvp"], v["tangent"], v["api"] = x, namer.unique(dv.name), \
-        dv.tangent_params[0], api
-    namespace = {"np": np, v["basis_size"]: basis_size,
-                 v["jacobian_shape"]: jacobian_shape, v["jvp"]: dv.function}
+        tangent_params(dv)[0], api
+    namespace = {"np": np, v["basis_size"]: basis_size, v["jacobian_shape"]: shape,
+                 v["jvp"]: dv.function}
     v["params"], v["call"] = _signature_text(fun, namespace)
     v["name"] = name = namer.unique("%s_%s" % (api, fun.__name__))
     text = """\
@@ -295,9 +298,11 @@ def %(name)s(%(params)s):
     %(basis)s = np.eye(%(n)s)
     %(cols)s = []
     for %(k)s in range(%(n)s):
-        %(result)s, %(t_out)s = %(jvp)s(%(call)s, %(tangent)s=np.reshape(%(basis)s[%(k)s], np.shape(%(x)s)))
+        %(tangent_k)s = np.reshape(%(basis)s[%(k)s], np.shape(%(x)s))
+        %(result)s, %(t_out)s = %(jvp)s(%(call)s, %(tangent)s=%(tangent_k)s)
         %(cols)s.append(%(t_out)s)
-    return np.reshape(np.stack(%(cols)s, axis=-1), %(jacobian_shape)s(%(result)s, %(x)s, '%(api)s'))
+    %(shape)s = %(jacobian_shape)s(%(result)s, %(x)s, '%(api)s')
+    return np.reshape(np.stack(%(cols)s, axis=-1), %(shape)s)
 """
     return _load(fun, api, name, text % v, namespace)
 
@@ -357,5 +362,5 @@ def _make_shim(wrapper, reverse):
         return _jacrev_shim(fun, argnum, reverse)
     if api == "jacfwd":
         return _jacfwd_shim(fun, argnum)
-    inner = _grad_shim(fun, argnum, False, "grad", check_scalar=True)
-    return _jacfwd_shim(inner, argnum, "hessian")
+    inner, _ = seeded_gradient(fun, (argnum,), False)
+    return _jacfwd_shim(inner, argnum, "hessian", has_aux=True, shape=hessian_shape)

@@ -27,6 +27,7 @@ from .api import (
     _fun_name, _is_int, _leaf_dtype, _match_children, _Owner, _reject_grad_vars,
     _resolve_argnums, _scalar_positions, _where_arg, float0,
 )
+from .higher import seeded_gradient, tangent_params
 from .rules import generation as _rules_generation
 
 __all__ = ["jvp", "linearize", "jacfwd", "jacrev", "hessian"]
@@ -178,8 +179,11 @@ class _Cache:
         return self.dv, self.wrt
 
 
-def _mark(wrapper, fun, api_name, **info):
-    functools.update_wrapper(wrapper, fun)
+def _mark(wrapper, original, fun, api_name, **info):
+    """Give ``wrapper`` the metadata of ``original`` (what the user passed) and record
+    the transform of plain function ``fun`` for higher-order differentiation."""
+    functools.update_wrapper(wrapper, original)
+    wrapper.__dict__.pop("__s2sad_shim__", None)  # copied from an s2sad wrapper: not ours
     # The core unwraps ``__wrapped__`` to reach decorated user code; a derivative must
     # never be mistaken for the function it differentiates.
     del wrapper.__wrapped__
@@ -188,14 +192,6 @@ def _mark(wrapper, fun, api_name, **info):
 
 
 # --- jvp and linearize ---------------------------------------------------------------
-
-def _tangent_error(what, p, t, pd, expected):
-    return TypeError(
-        "primal and tangent arguments to s2sad.jvp do not match; dtypes must be equal, or "
-        "in case of int/bool primal dtype the tangent dtype must be float0. Got primal "
-        "dtype %s and so expected tangent dtype %s, but got tangent %s instead%s."
-        % (pd.name, expected, what, ""))
-
 
 def _check_tangent_leaf(p, t, where):
     pd, td = _leaf_dtype(p), _leaf_dtype(t)
@@ -243,7 +239,7 @@ def _check_jvp_args(fun, primals, tangents, api_name):
             raise TypeError("primal and tangent arguments to s2sad.%s must have the same "
                             "tree structure; primal %d has tree structure %s whereas its "
                             "tangent has tree structure %s." % (api_name, i, p_def, t_def))
-        where = "%s%s" % (_where_arg(fun, i), "" if p_def.is_leaf else ", a leaf")
+        where = ("" if p_def.is_leaf else "a leaf of ") + _where_arg(fun, i)
         floats = False
         for pl, tl in zip(p_leaves, t_leaves):
             _check_tangent_leaf(pl, tl, where)
@@ -286,7 +282,7 @@ def _run_jvp(fun, primals, tangents, has_aux, api_name):
             result = _check_pair(result, fun, api_name)
     else:
         dv = _derivative(fun, "jvp", wrt, has_aux)
-        names = dv.tangent_params
+        names = tangent_params(dv)
         result, t_out = dv.function(*primals, **dict(zip(names, passed)))
     out, aux = result if has_aux else (result, None)
     out_leaves = pytree.tree_leaves(out)
@@ -397,25 +393,27 @@ def _zero_tangent(leaf):
     return np.zeros(np.shape(leaf), dtype)
 
 
-# --- jacrev --------------------------------------------------------------------------
-
-def _one_hot_cotangents(leaf):
-    """``(zero, set(k) -> cotangent with a one at flat index k)`` for output ``leaf``."""
+def _basis(leaf):
+    """``(zero, one_hot(k))`` for ``leaf``: its zero, and the basis vector with a one at
+    flat index ``k`` (Python and NumPy scalars as such, arrays in one reused buffer)."""
     dtype = _leaf_dtype(leaf)
     if type(leaf) in (float, complex):
-        zero, one = type(leaf)(0), type(leaf)(1)
-        return zero, lambda k: one
+        return type(leaf)(0), lambda k: type(leaf)(1)
     if isinstance(leaf, np.generic):
         return dtype.type(0), lambda k: dtype.type(1)
     buf = np.zeros(np.shape(leaf), dtype)
     flat = buf.reshape(-1)
+    last = [0]
 
     def one_hot(k):
-        flat[:] = 0
+        flat[last[0]] = 0
         flat[k] = 1
+        last[0] = k
         return buf
     return np.zeros(np.shape(leaf), dtype), one_hot
 
+
+# --- jacrev --------------------------------------------------------------------------
 
 def _finish_rev(buf, out_leaf, in_leaf):
     out_shape, in_shape = np.shape(out_leaf), np.shape(in_leaf)
@@ -437,7 +435,7 @@ def _jacrev_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
     cts = []
     hots = []
     for leaf in out_leaves:
-        zero, one_hot = _one_hot_cotangents(leaf)
+        zero, one_hot = _basis(leaf)
         cts.append(zero)
         hots.append(one_hot)
     inner = []
@@ -519,23 +517,6 @@ def jacrev(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
 
 # --- jacfwd --------------------------------------------------------------------------
 
-def _basis(leaf):
-    """``(zero, one_hot(k))`` tangents for input ``leaf``."""
-    dtype = _leaf_dtype(leaf)
-    if type(leaf) in (float, complex):
-        return type(leaf)(0), lambda k: type(leaf)(1)
-    if isinstance(leaf, np.generic):
-        return dtype.type(0), lambda k: dtype.type(1)
-    buf = np.zeros(np.shape(leaf), dtype)
-    flat = buf.reshape(-1)
-
-    def one_hot(k):
-        flat[:] = 0
-        flat[k] = 1
-        return buf
-    return np.zeros(np.shape(leaf), dtype), one_hot
-
-
 def _finish_fwd(buf, out_leaf, in_leaf):
     out_shape, in_shape = np.shape(out_leaf), np.shape(in_leaf)
     if in_shape == ():
@@ -556,7 +537,7 @@ def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
     is paired with (default: the output itself); ``first(out, aux)`` runs after the
     first sweep (it may raise).
     """
-    names = dv.tangent_params
+    names = tangent_params(dv)
     in_leaves = [pytree.tree_leaves(args[i]) for i in wrt]
     in_defs = [pytree.tree_structure(args[i]) for i in wrt]
     zeros, hots = [], []
@@ -586,17 +567,16 @@ def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
         return _grad_leaves(t_out, state["like"])
 
     for j, leaves in enumerate(in_leaves):
-        for l, x in enumerate(leaves):
-            n = int(np.size(x))
-            for group in _chunks(n, chunk_size):
+        for n, x in enumerate(leaves):
+            for group in _chunks(int(np.size(x)), chunk_size):
                 for k in group:  # one forward sweep per basis vector (rules not batched yet)
-                    tangents[j][l] = hots[j][l](k)
+                    tangents[j][n] = hots[j][n](k)
                     t_leaves = sweep()
                     for i, tl in enumerate(t_leaves):
-                        buf = state["bufs"][i][j][l]
+                        buf = state["bufs"][i][j][n]
                         if buf is not None:
                             _store(buf, (Ellipsis, k), tl)
-            tangents[j][l] = zeros[j][l]
+            tangents[j][n] = zeros[j][n]
     if not state:  # no input elements at all: one sweep for the output
         sweep()
     inner = []
@@ -682,7 +662,7 @@ def _jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_siz
                                                     holomorphic, chunk_size, api_name)
         return _result(_assemble(out_def, inner, single), out, aux, has_aux, return_value)
 
-    return _mark(wrapper, original if fun is original else fun, api_name, argnums=argnums,
+    return _mark(wrapper, original, fun, api_name, argnums=argnums,
                  has_aux=has_aux, holomorphic=holomorphic, return_value=return_value,
                  grad_vars=grad_vars)
 
@@ -728,7 +708,6 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
       array([[ 4.,  2.],
              [ 2., 12.]])
     """
-    from .higher import seeded_gradient
     original = fun
     fun = _check_callable(fun, "hessian")
     _reject_grad_vars(grad_vars, "hessian")
@@ -763,14 +742,14 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
             raise TypeError("hessian: %s returned %s; hessian supports functions with one "
                             "array output." % (_fun_name(fun), _describe(value)))
         if scalar_required and np.ndim(value) != 0:
-            raise _NotScalar()
+            raise _NotScalar(value)
 
     def wrapper(*args, **kwargs):
         dv, wrt, seed = compile_for(args)
         _check_forward_inputs(fun, args, wrt, "hessian", holomorphic)
 
-        def like(g):
-            return args[wrt[0]] if len(wrt) == 1 and single else tuple(args[i] for i in wrt)
+        def like(g):  # the gradient has the structure and dtypes of the inputs
+            return args[wrt[0]] if len(wrt) == 1 else tuple(args[i] for i in wrt)
 
         def run(seed_value, scalar_required):
             kw = dict(kwargs)
@@ -782,34 +761,33 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
         try:
             g_def, inner, _, vaux = run(1.0, True)
             hess = _assemble(g_def, inner, single)
-        except _NotScalar:
-            hess, vaux = _seeded_hessians(run, fun, args, kwargs, has_aux)
+        except _NotScalar as not_scalar:
+            hess, vaux = _seeded_hessians(run, not_scalar.args[0], single)
+        if not single and len(wrt) == 1:  # argnums=(i,): the generated gradient is not a tuple
+            hess = (hess,)
         value = value_of(vaux)
         return _result(hess, value, vaux[1] if has_aux else None, has_aux, return_value)
 
-    return _mark(wrapper, original if fun is original else fun, "hessian", argnums=argnums,
+    return _mark(wrapper, original, fun, "hessian", argnums=argnums,
                  has_aux=has_aux, holomorphic=holomorphic, return_value=return_value,
                  grad_vars=grad_vars)
 
 
-def _seeded_hessians(run, fun, args, kwargs, has_aux):
-    """Hessian of an array-output function: one seeded Hessian per output element."""
-    out = fun(*args, **kwargs)
-    value = out[0] if has_aux else out
-    dtype = _leaf_dtype(value)
-    seed = np.zeros(np.shape(value), dtype)
+def _seeded_hessians(run, value, single):
+    """Hessian of an array-output function: one seeded Hessian per output element,
+    stacked so that leaves have shape ``out.shape + in.shape + in.shape``."""
+    seed = np.zeros(np.shape(value), _leaf_dtype(value))
     flat = seed.reshape(-1)
     blocks, treedef, vaux = [], None, None
     for k in range(flat.size):
         flat[:] = 0
         flat[k] = 1
         g_def, inner, _, vaux = run(seed, False)
-        leaves, treedef = pytree.flatten(_assemble(g_def, inner, True if len(inner[0]) == 1
-                                                   and not isinstance(inner[0], tuple)
-                                                   else False))
+        leaves, treedef = pytree.flatten(_assemble(g_def, inner, single))
         blocks.append([np.asarray(x) for x in leaves])
     if treedef is None:
-        raise ValueError("hessian: %s returned an empty array" % _fun_name(fun))
+        raise ValueError("hessian: the output is an empty array of shape %s; there is "
+                         "nothing to differentiate." % (np.shape(value),))
     stacked = [np.stack([b[n] for b in blocks]).reshape(np.shape(value) + blocks[0][n].shape)
                for n in range(len(blocks[0]))]
     return pytree.unflatten(treedef, stacked), vaux

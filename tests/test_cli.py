@@ -105,6 +105,43 @@ def test_show_value_and_grad_mode(model):
     assert "def d" in proc.stdout
 
 
+@pytest.mark.parametrize("mode", ["jvp", "linearize", "jacfwd"])
+def test_show_forward_modes(model, mode):
+    proc = run("show", model + ":vector", "--mode", mode)
+    assert proc.returncode == 0, proc.stderr
+    assert "forward mode" in proc.stdout and "def jvp_vector(x, dx)" in proc.stdout
+    assert "dx * np.cos(x)" in proc.stdout
+    compile(proc.stdout, "<shown>", "exec")
+
+
+def test_show_jvp_argnums(model):
+    proc = run("show", model + ":scalar", "--mode", "jvp", "--argnums", "0,1")
+    assert proc.returncode == 0, proc.stderr
+    assert "def jvp_scalar(a, b, da, db)" in proc.stdout
+
+
+def test_show_jacrev_mode_prints_the_split_sweeps(model):
+    proc = run("show", model + ":loss", "--mode", "jacrev")
+    assert proc.returncode == 0, proc.stderr
+    assert "_forward(w, x):" in proc.stdout and "_backward(residuals" in proc.stdout
+    compile(proc.stdout, "<shown>", "exec")
+
+
+def test_show_hessian_mode_is_forward_over_reverse(model):
+    proc = run("show", model + ":loss", "--mode", "hessian")
+    assert proc.returncode == 0, proc.stderr
+    assert "forward mode" in proc.stdout           # the outer, forward-mode function
+    assert "def jvp_dloss_dw(w, x" in proc.stdout  # forward mode of the generated gradient
+    compile(proc.stdout, "<shown>", "exec")
+
+
+def test_show_forward_mode_errors_are_one_line(model):
+    assert_one_line_error(run("show", model + ":calls_unknown", "--mode", "jvp"),
+                          "model.py:", "rule")
+    assert_one_line_error(run("show", model + ":loss", "--mode", "hessian", "--argnums", "7"),
+                          "out of range")
+
+
 def test_check_passes(model):
     proc = run("check", model + ":loss", "--shapes", "3", "4,3")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -175,8 +212,8 @@ def test_missing_rule(model):
     assert_one_line_error(proc, "model.py:", "rule")
 
 
-def test_planned_mode(model):
-    assert_one_line_error(run("show", model + ":loss", "--mode", "jvp"), "planned")
+def test_unknown_mode(model):
+    assert_one_line_error(run("show", model + ":loss", "--mode", "hvp"), "invalid choice")
 
 
 def test_bad_argnums(model):

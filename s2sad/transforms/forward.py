@@ -11,7 +11,7 @@ them are dropped.
 """
 import gast
 
-from .. import rules
+from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..errors import MissingRuleError, RuleError
 from ..templates import Contribution, instantiate
@@ -140,11 +140,15 @@ class Forward:
             raise self.ctx.unsupported(stmt, getattr(err, "construct", str(err)),
                                        getattr(err, "hint", "")) from None
         derivs = {param: self.tangent_of(node) for param, node in bindings.items()}
+        if _is_in(op.key, STRUCTURAL):
+            derivs = {param: deriv if deriv is not None else self.zeros(bindings[param])
+                      for param, deriv in derivs.items()}
         out = []
         for item in instantiate(rule, load(name), bindings, derivs, self.ctx.namer,
                                 self.ctx.imports):
             if isinstance(item, Contribution):
-                expr = simplify_stmt(drop_zero_terms(item.expr), self.ctx.imports.bound)
+                expr = simplify_stmt(drop_zero_terms(item.expr, self.ctx.imports.bound),
+                                     self.ctx.imports.bound)
                 if is_zero(expr):
                     expr = self.zeros(load(name))
                 out.append(assign(self.tan(name), expr))
@@ -183,8 +187,9 @@ class Forward:
         return [assign(target, call)]
 
 
-def drop_zero_terms(expr):
-    """``expr`` without the top-level ``+``/``-`` terms that contain a symbolic zero."""
+def drop_zero_terms(expr, namespace=None):
+    """``expr`` without the top-level ``+``/``-`` terms that are zero because they
+    are linear in a symbolic zero (the tangent of an inactive input)."""
     terms = []
 
     def collect(node, sign):
@@ -194,7 +199,7 @@ def drop_zero_terms(expr):
         else:
             terms.append((sign, node))
     collect(expr, 1)
-    kept = [(s, t) for s, t in terms if not any(is_zero(n) for n in gast.walk(t))]
+    kept = [(s, t) for s, t in terms if not is_zero_term(t, namespace)]
     if not kept:
         return zero()
     sign, result = kept[0]
@@ -203,6 +208,25 @@ def drop_zero_terms(expr):
     for sign, term in kept[1:]:
         result = gast.BinOp(left=result, op=gast.Add() if sign > 0 else gast.Sub(), right=term)
     return result
+
+
+# functions whose inputs fill separate slots of the result (not multilinear): the
+# tangent of an inactive input there is an actual zero value, not a vanishing term
+STRUCTURAL = (runtime.append, runtime.extend, runtime.setitem, runtime.added_at,
+              runtime.add_at)
+
+
+def is_zero_term(node, namespace):
+    """True if ``node`` contains a symbolic zero: tangent templates are sums of
+    terms, each multilinear in the tangents it mentions."""
+    return any(is_zero(n) for n in gast.walk(node))
+
+
+def _is_in(obj, collection):
+    try:
+        return obj in collection
+    except TypeError:
+        return False
 
 
 def _key_name(op):
