@@ -662,7 +662,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, create_graph: bool 
 
 # --- source --------------------------------------------------------------------------
 
-_SOURCE_OPTIONS = ("has_aux", "optimize")
+_SOURCE_OPTIONS = ("has_aux", "optimize", "scalars")
 
 
 def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: Any) -> str:
@@ -677,8 +677,10 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
         ``jvp_f(*args, dx=...)``); ``"hessian"`` (the forward-mode function of the
         generated gradient: forward-over-reverse).
       argnums: differentiated position(s), as in :func:`grad`.
-      **options: ``has_aux`` (default False) and ``optimize`` (default True; False
-        shows the code before dead-code removal and simplification).
+      **options: ``has_aux`` (default False); ``optimize`` (default True; False
+        shows the code before dead-code removal and simplification); ``scalars``
+        (positions of arguments that will be Python numbers: the code the
+        transforms generate for such calls, without broadcasting bookkeeping).
 
     Returns:
       The Python source of the generated module.
@@ -724,5 +726,10 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
         from .higher import seeded_gradient
         fun, _ = seeded_gradient(fun, wrt, has_aux)
         has_aux = True
-    dv = _derivative(fun, core_mode, wrt, has_aux, optimize=bool(options.get("optimize", True)))
+    scalars = tuple(options.get("scalars", ()))
+    if not all(_is_int(i) for i in scalars):
+        raise TypeError("source: scalars must be a tuple of argument positions, got %r"
+                        % (options.get("scalars"),))
+    dv = _derivative(fun, core_mode, wrt, has_aux, optimize=bool(options.get("optimize", True)),
+                     scalars=scalars)
     return dv.source

@@ -515,7 +515,9 @@ def _replace_markers(stmts, needed, push, pop):
                 out.extend(assign(v, gast.Constant(value=None, kind=None))
                            for v in sorted((wanted & overwritten) - existing))
             elif name in wanted:
-                out.append(push(name) if kind == "push" else pop(name))
+                new = push(name) if kind == "push" else pop(name)
+                setanno(new, "origin", getanno(stmt, "origin"))
+                out.append(new)
             continue
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)

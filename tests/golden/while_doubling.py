@@ -25,8 +25,8 @@ def dwhile_doubling_dx(x, bwhile_doubling=1.0):
     bs = bwhile_doubling
     # Grad of: while s < 100.0:  (functions.py:83)
     for _ in range(n_iter):
-        s = _stack.pop()
         # Grad of: s = s * 1.7  (functions.py:84)
+        s = _stack.pop()
         bs = unbroadcast(bs * 1.7, s)
     # Grad of: s = np.sum(x ** 2)  (functions.py:82)
     bx_pow_two = unreduce(bs, x_pow_two)
