@@ -29,8 +29,8 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",
     "source", "float0",
     "register_pytree_node", "register_dataclass",
-    "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError", "NonScalarOutputError",
-    "SourceUnavailableError", "RuleError", "InternalError",
+    "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError",
+    "NonScalarOutputError", "SourceUnavailableError", "RuleError", "InternalError",
     "errors", "pytree", "rules", "__version__",
 ]
 

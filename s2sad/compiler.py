@@ -188,6 +188,15 @@ class Context:
         return (self.imports.bind(name + "_forward", forward),
                 self.imports.bind(name + "_backward", backward), name)
 
+    def bind(self, rule, op, stmt):
+        """``rule.bind`` for the call in ``stmt``; an argument the rule cannot take
+        is an UnsupportedSyntaxError at the user's line."""
+        try:
+            return rule.bind(op.args, op.keywords, self.parsed.where(stmt))
+        except rules.RuleError as err:
+            raise self.unsupported(stmt, getattr(err, "construct", str(err)),
+                                   getattr(err, "hint", "")) from None
+
     def unsupported(self, node, construct, hint):
         origin = getanno(node, "origin") or node
         return fence.reject(self.parsed, origin, construct, hint)

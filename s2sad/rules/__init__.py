@@ -40,6 +40,7 @@ import gast
 from ..errors import RuleError
 
 __all__ = [
+    "RuleError",
     "adjoint", "tangent", "linear", "nondifferentiable", "d", "method",
     "attribute", "Rule", "lookup_adjoint", "lookup_tangent",
     "is_nondifferentiable", "generation",

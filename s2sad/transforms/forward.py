@@ -13,7 +13,7 @@ import gast
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
-from ..errors import MissingRuleError, RuleError
+from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import bind_call, callee
 from .ops import classify
@@ -134,11 +134,7 @@ class Forward:
             if rules.is_linear(op.key):
                 return [self.linear(name, op)]
             raise MissingRuleError(_key_name(op), where, "it has an adjoint rule only")
-        try:
-            bindings = rule.bind(op.args, op.keywords, where)
-        except RuleError as err:
-            raise self.ctx.unsupported(stmt, getattr(err, "construct", str(err)),
-                                       getattr(err, "hint", "")) from None
+        bindings = self.ctx.bind(rule, op, stmt)
         derivs = {param: self.tangent_of(node) for param, node in bindings.items()}
         if _is_in(op.key, STRUCTURAL):
             derivs = {param: deriv if deriv is not None else self.zeros(bindings[param])

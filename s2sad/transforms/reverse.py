@@ -18,7 +18,7 @@ import gast
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
-from ..errors import MissingRuleError, RuleError
+from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import function_call
 from .dataflow import has_own_break, overwritable, read, upward_exposed, written
@@ -448,11 +448,7 @@ class Reverse:
         where = self.ctx.parsed.where(stmt)
         if rule is None:
             raise MissingRuleError(_key_name(op), where, "it has a tangent rule only")
-        try:
-            bindings = rule.bind(op.args, op.keywords, where)
-        except RuleError as err:
-            raise self.ctx.unsupported(stmt, getattr(err, "construct", str(err)),
-                                       getattr(err, "hint", "")) from None
+        bindings = self.ctx.bind(rule, op, stmt)
         out = []
         items = instantiate(rule, result, bindings, {rule.result: bres},
                             self.ctx.namer, self.ctx.imports)
