@@ -434,10 +434,10 @@ def _reject_grad_vars(grad_vars, api_name):
             "as an explicit argument and select it with argnums." % api_name)
 
 
-def _derivative(fun, mode, wrt, has_aux, optimize=True, scalars=()):
+def _derivative(fun, mode, wrt, has_aux, optimize=True, scalars=(), ndims=()):
     from .compiler import derivative
     return derivative(fun, mode, wrt=wrt, has_aux=has_aux, optimize=optimize,
-                      scalars=scalars)
+                      scalars=scalars, ndims=ndims)
 
 
 _NUMBERS = (float, int)
@@ -447,6 +447,12 @@ def _scalar_positions(args):
     """Positions of arguments that are Python numbers: the generated code is
     specialised for them (no broadcasting bookkeeping, a smaller tape)."""
     return tuple([i for i, a in enumerate(args) if type(a) in _NUMBERS])
+
+
+def _array_ndims(args):
+    """``(position, ndim)`` of the NumPy array arguments (``x[i]`` of a 1-d array is a
+    number: the generated code is specialised for it)."""
+    return tuple([(i, a.ndim) for i, a in enumerate(args) if type(a) is np.ndarray])
 
 
 def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph, realize,
@@ -465,17 +471,17 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
     # again only when the number of positional arguments or the rule registry changes.
     state = [-1, None, None, -1, None]
 
-    def compile_for(nargs, scalars):
+    def compile_for(nargs, kinds):
         wrt = _resolve_argnums(nums, nargs, fun, api_name)
         generation = _rules_generation()
-        dv = _derivative(fun, "grad", wrt, has_aux, scalars=scalars)
-        state[:] = [nargs, dv.function, wrt, generation, scalars]
+        dv = _derivative(fun, "grad", wrt, has_aux, scalars=kinds[0], ndims=kinds[1])
+        state[:] = [nargs, dv.function, wrt, generation, kinds]
 
     def wrapper(*args, **kwargs):
-        scalars = _scalar_positions(args)
-        if (state[0] != len(args) or state[4] != scalars
+        kinds = (_scalar_positions(args), _array_ndims(args))
+        if (state[0] != len(args) or state[4] != kinds
                 or state[3] != _rules_generation()):
-            compile_for(len(args), scalars)
+            compile_for(len(args), kinds)
         wrt = state[2]
         _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
         try:
@@ -595,7 +601,8 @@ def _pullback(fun, args, wrt, has_aux, api_name="vjp"):
       ``(out, aux, pullback)`` where ``pullback(ct)`` checks the cotangent and returns
       a tuple with one finalised gradient per position in ``wrt``.
     """
-    dv = _derivative(fun, "vjp", wrt, has_aux, scalars=_scalar_positions(args))
+    dv = _derivative(fun, "vjp", wrt, has_aux, scalars=_scalar_positions(args),
+                     ndims=_array_ndims(args))
     out, residuals = dv.forward(*args)
     aux = None
     if has_aux:

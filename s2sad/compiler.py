@@ -90,7 +90,7 @@ def clear_cache():
     _CACHE.clear()
 
 
-def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=()):
+def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=()):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -101,6 +101,8 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
       optimize: run the clean-up passes (off shows the raw transform).
       scalars: positions of parameters the caller passes Python numbers to;
         the code is specialised for them (no broadcasting bookkeeping).
+      ndims: ``(position, ndim)`` pairs of parameters the caller passes arrays to
+        (``x[i]`` of a 1-d array is then known to be a number).
     Returns:
       a :class:`Derivative`.
     """
@@ -112,16 +114,19 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     if bound is not None and bound[1] is not None:  # a bound method or callable object
         func, self_obj = bound
         inner = derivative(func, mode, tuple(i + 1 if i >= 0 else i for i in wrt), has_aux,
-                           optimize, tuple(i + 1 if i >= 0 else i for i in scalars))
+                           optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
+                           tuple((i + 1 if i >= 0 else i, n) for i, n in ndims))
         return BoundDerivative(inner, self_obj)
-    key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), rules.generation())
+    key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
+           rules.generation())
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:
         per_fn = {}
     found = per_fn.get(key)
     if found is None:
-        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars))
+        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars),
+                                     tuple(ndims))
         stats["transforms"] += 1
     return found
 
@@ -202,17 +207,17 @@ class Context:
         return fence.reject(self.parsed, origin, construct, hint)
 
 
-def _build(fn, mode, wrt, has_aux, optimize, scalars=()):
+def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=()):
     key = (fn, wrt) if mode == "vjp" else (fn, wrt, "jvp")
     if mode in ("vjp", "jvp"):
         _IN_PROGRESS.add(key)
     try:
-        return _build_inner(fn, mode, wrt, has_aux, optimize, scalars)
+        return _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims)
     finally:
         _IN_PROGRESS.discard(key)
 
 
-def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
+def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -251,7 +256,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars):
     classes = None
     if optimize:
         classes = shape_classes(body[:-1], ctx.namespace,
-                                [params[i] for i in scalars if -len(params) <= i < len(params)])
+                                [params[i] for i in scalars if -len(params) <= i < len(params)],
+                                {params[i]: n for i, n in ndims if -len(params) <= i < len(params)})
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body, ctx.namespace), classes, params)

@@ -15,6 +15,7 @@ import copy
 import inspect
 
 import gast
+import numpy as np
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
@@ -22,7 +23,7 @@ from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import function_call
 from .dataflow import has_own_break, overwritable, read, upward_exposed, written
-from .ops import classify
+from .ops import classify, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, drop_unbroadcasts
 
@@ -61,6 +62,7 @@ class Reverse:
         self.owned = set()  # primal names whose adjoint is a buffer only this code holds
         self.recomputed = set()  # loop values the backward sweep recomputes, not tapes
         self.region = 0  # numbers the top-level compound statements (tape regions)
+        self.region_stmt = None
         self.assign_counts = {}
         self.stack_name = None
         self.overwritten = None  # names written by the enclosing top-level compound
@@ -216,6 +218,7 @@ class Reverse:
         top = self.overwritten is None
         if top:
             self.region += 1
+            self.region_stmt = stmt
             # values the compound may assign twice, or that it reads before assigning
             # them (their old value is read by the backward sweep after it changed)
             self.overwritten = overwritable(stmt) | (written([stmt]) & upward_exposed([stmt]))
@@ -260,8 +263,14 @@ class Reverse:
 
     def if_stmt(self, stmt):
         inits, state = self.compound(stmt)
+        scope = [self.region_stmt]
+        remats = [self.recomputable(stmt.body, scope), self.recomputable(stmt.orelse, scope)]
+        for remat in remats:
+            self.recomputed.update(s.targets[0].id for s in remat)
         body_p, body_a = self.branch(stmt.body, state)
         else_p, else_a = self.branch(stmt.orelse, state)
+        body_a = self.recompute(remats[0], body_a) if remats[0] else body_a
+        else_a = self.recompute(remats[1], else_a) if remats[1] else else_a
         primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
         adjoint = []
         if _has_code(body_a) or _has_code(else_a):
@@ -275,7 +284,8 @@ class Reverse:
         restored = self.restored
         if target and target not in written(stmt.body):
             self.restored = restored | {target}
-        remat = self.recomputable(stmt) if is_for and target in self.restored else []
+        remat = self.recomputable(stmt.body, [stmt], {target}) \
+            if is_for and target in self.restored else []
         self.recomputed.update(s.targets[0].id for s in remat)
         body_p, body_a = self.branch(stmt.body, state)
         self.restored = restored
@@ -315,21 +325,22 @@ class Reverse:
             primal, adjoint = primal + [self.push(count)], [self.pop(count)] + adjoint
         return self.leave(state, primal, inits + adjoint)
 
-    def recomputable(self, loop):
-        """Statements at the top of ``loop``'s body that the backward sweep can
-        recompute instead of taping: cheap, pure, assigned once in the function,
-        local to one iteration, and reading only values that are the same in the
-        backward sweep (loop invariants, the loop index, other such values)."""
-        stable = ({loop.target.id} | set(self.recomputed)
-                  | (self.ctx.locals - written([loop])) | self.params)
-        exposed = upward_exposed(loop.body)
+    def recomputable(self, stmts, scope, extra=()):
+        """Statements at the top of ``stmts`` (a loop or branch body) that the
+        backward sweep can recompute instead of taping: cheap, pure, assigned once
+        in the function, local to one pass through ``stmts``, and reading only
+        values that are the same in the backward sweep (values ``scope`` does not
+        write, loop indices, other such values)."""
+        stable = (set(extra) | set(self.recomputed) | set(self.restored)
+                  | (self.ctx.locals - written(scope)) | self.params)
+        exposed = upward_exposed(stmts)
         out = []
-        for stmt in loop.body:
+        for stmt in stmts:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 continue
             name = stmt.targets[0].id
             if (self.assign_counts.get(name) == 1 and name not in exposed
-                    and _cheap(stmt.value, self.classes)
+                    and _cheap(stmt.value, self.classes, self.ctx.namespace)
                     and _reads_of([stmt]) <= stable | set(self.ctx.namespace)):
                 out.append(stmt)
                 stable.add(name)
@@ -471,18 +482,29 @@ def _reads_of(stmts):
     return read(stmts)
 
 
-def _cheap(value, classes):
+def _cheap(value, classes, namespace):
     """Cheap to evaluate again: indexing, attributes, comparisons, and arithmetic
-    on numbers (arithmetic on arrays costs a pass over them: tape those)."""
+    or ufuncs on numbers (on arrays they cost a pass over the data: tape those)."""
     if isinstance(value, (gast.Subscript, gast.Attribute, gast.Compare, gast.Name,
                           gast.Constant)):
         return True
-    if isinstance(value, (gast.BinOp, gast.UnaryOp)) and classes is not None:
+    if classes is None:
+        return False
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
         operands = [value.operand] if isinstance(value, gast.UnaryOp) else [value.left,
                                                                            value.right]
-        return all(isinstance(o, gast.Constant) or (
-            isinstance(o, gast.Name) and classes.same(o.id, SCALAR)) for o in operands)
-    return False
+    elif isinstance(value, gast.Call) and not value.keywords:
+        try:
+            func = resolve(value.func, namespace)
+        except KeyError:
+            return False
+        if not isinstance(func, np.ufunc):
+            return False
+        operands = value.args
+    else:
+        return False
+    return all(isinstance(o, gast.Constant) or (
+        isinstance(o, gast.Name) and classes.same(o.id, SCALAR)) for o in operands)
 
 
 _NO_COMMENT = gast.Pass()  # origin of statements that get no "Grad of" comment

@@ -30,8 +30,8 @@ class ShapeClasses:
         self.counts = counts or {}
 
     def bind_adjoint(self, adjoint, primal):
-        """The adjoint of a single-assignment variable has its shape."""
-        if self.counts.get(primal, 0) <= 1:
+        """The adjoint of a single-assignment variable, or of a number, has its shape."""
+        if self.counts.get(primal, 0) <= 1 or self.same(primal, SCALAR):
             self.union(adjoint, primal)
 
     def find(self, name):
@@ -47,7 +47,7 @@ class ShapeClasses:
         return self.find(a) == self.find(b)
 
 
-def shape_classes(primal, namespace, scalars=()):
+def shape_classes(primal, namespace, scalars=(), ndims=None):
     """Build :class:`ShapeClasses` from single-assignment primal statements.
 
     ``scalars`` are parameters known to be Python numbers; numbers computed
@@ -59,7 +59,7 @@ def shape_classes(primal, namespace, scalars=()):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     classes = ShapeClasses(counts)
-    for name in _scalar_variables(primal, namespace, scalars):
+    for name in _scalar_variables(primal, namespace, scalars, ndims or {}):
         classes.union(name, SCALAR)
     for stmt in _all_statements(primal):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
@@ -77,7 +77,7 @@ def shape_classes(primal, namespace, scalars=()):
     return classes
 
 
-def _scalar_variables(primal, namespace, scalars):
+def _scalar_variables(primal, namespace, scalars, ndims):
     """Variables every assignment of which produces a number (a fixed point)."""
     assigns = {}
     for stmt in _all_statements(primal):
@@ -99,17 +99,24 @@ def _scalar_variables(primal, namespace, scalars):
     while changed:
         changed = False
         for name, values in assigns.items():
-            if name in known and not all(_is_scalar_expr(v, known, namespace) for v in values):
+            if name in known and not all(_is_scalar_expr(v, known, namespace, ndims)
+                                         for v in values):
                 known.discard(name)
                 changed = True
     return known
 
 
-def _is_scalar_expr(value, known, namespace):
+def _is_scalar_expr(value, known, namespace, ndims):
     if value is None:
         return False
     if _is_number(value):
         return True
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        # x[i] of a 1-d array (x[i, j] of a 2-d one) with number indices is a number
+        index = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+        return ndims.get(value.value.id) == len(index) and all(
+            (isinstance(i, gast.Constant) and isinstance(i.value, int))
+            or (isinstance(i, gast.Name) and i.id in known) for i in index)
     if isinstance(value, gast.Name):
         return value.id in known
     operands = _elementwise_operands(value, namespace)
