@@ -317,6 +317,9 @@ def fill_zeros(parts, like):
 
 # --- indexing ---
 
+_BASIC = (int, slice, np.intp, type(None), type(Ellipsis))
+
+
 def _is_basic_index(index):
     if isinstance(index, tuple):
         return all(not isinstance(i, tuple) and _is_basic_index(i) for i in index)
@@ -362,7 +365,7 @@ def add_at(buf, index, g):
     (``np.add.at`` for advanced indices, so repeated indices accumulate); returns
     ``buf``.  Re-differentiating generated code turns it into :func:`added_at`."""
     if type(buf) is np.ndarray:
-        if _is_basic_index(index):
+        if type(index) in _BASIC or _is_basic_index(index):
             buf[index] += g
         else:
             np.add.at(buf, index, g)

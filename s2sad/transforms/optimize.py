@@ -32,6 +32,7 @@ def optimize(body, namespace, keep=()):
     body = [simplify_stmt(s, namespace) for s in body]
     while True:
         size = len(body)
+        common_subexpressions(body, namespace)
         body = propagate_copies(body, keep)
         body = eliminate_dead(body, namespace, keep)
         if len(body) == size:
@@ -183,6 +184,49 @@ def _assign_counts(body):
 def _reads(node):
     return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)]
+
+
+def common_subexpressions(body, namespace, available=None, counts=None):
+    """Reuse an earlier result: ``y = x[i]`` after ``t = x[i]`` becomes ``y = t``
+    when neither ``x``, ``i`` nor ``t`` changed in between (copy propagation then
+    removes the copy).  Branch bodies see what was computed before the branch;
+    loop bodies start afresh.  Only side-effect-free values are reused."""
+    if counts is None:
+        counts = _assign_counts(body)
+    available = dict(available or {})
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            common_subexpressions(stmt.body, namespace, available, counts)
+            common_subexpressions(stmt.orelse, namespace, available, counts)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            common_subexpressions(stmt.body, namespace, {}, counts)
+        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, (gast.Subscript, gast.BinOp, gast.UnaryOp,
+                                            gast.Compare, gast.Attribute, gast.Call))
+                and is_pure(stmt.value, namespace)):
+            key = gast.dump(stmt.value)
+            target = stmt.targets[0].id
+            earlier = available.get(key)
+            if earlier is not None and counts.get(target) == 1:
+                stmt.value = gast.Name(id=earlier[0], ctx=gast.Load(), annotation=None,
+                                       type_comment=None)
+        changed = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                   and isinstance(n.ctx, gast.Store)}
+        if changed:
+            available = {k: v for k, v in available.items()
+                         if not (v[1] & changed) and v[0] not in changed}
+        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and not isinstance(stmt.value, gast.Name)
+                and isinstance(stmt.value, (gast.Subscript, gast.BinOp, gast.UnaryOp,
+                                            gast.Compare, gast.Attribute, gast.Call))
+                and is_pure(stmt.value, namespace)):
+            target = stmt.targets[0].id
+            reads = set(_reads(stmt.value))
+            if target not in reads:
+                available.setdefault(gast.dump(stmt.value), (target, reads))
+    return body
 
 
 def propagate_copies(body, keep=()):
