@@ -98,7 +98,7 @@ def main(argv):
         got = ours()
         if not np.allclose(got, want, rtol=1e-8, atol=1e-10):
             raise SystemExit("FAIL: %s disagrees with the per-basis loop" % name)
-        t_ours, t_loop = timer.measure(ours), timer.measure(loop)
+        t_ours, t_loop = timer.measure(ours)["median"], timer.measure(loop)["median"]
         cells = [name, fmt_time(t_ours), "%.2fx" % (t_loop / t_ours)]
         for peer in ("autograd", "jax"):
             call = peer_calls.get(peer)
@@ -108,7 +108,7 @@ def main(argv):
             ref = np.asarray(call())
             if not np.allclose(ref, want, rtol=1e-6, atol=1e-8):
                 raise SystemExit("FAIL: %s of %s disagrees" % (peer, name))
-            cells.append("%.2fx" % (timer.measure(call) / t_ours))
+            cells.append("%.2fx" % (timer.measure(call)["median"] / t_ours))
         rows.append(cells)
 
     jr = s2sad.jacrev(tanh_layer)
