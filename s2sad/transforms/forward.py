@@ -9,6 +9,8 @@ to one gets ``zeros_like``.  Within one statement, tangents of inactive
 inputs are symbolic zeros, and the terms of a tangent template that mention
 them are dropped.
 """
+import operator
+
 import gast
 
 from .. import rules, runtime
@@ -158,6 +160,10 @@ class Forward:
         tangent = self.tangent_of(first) if first is not None else None
         if tangent is None:
             return assign(self.tan(name), self.zeros(load(name)))
+        if op.key is operator.neg:
+            return assign(self.tan(name), gast.UnaryOp(op=gast.USub(), operand=tangent))
+        if op.key is operator.pos:
+            return assign(self.tan(name), tangent)
         if isinstance(op.key, tuple):  # a method key: x.sum(...) -> dx.sum(...)
             func = gast.Attribute(value=tangent, attr=op.key[1], ctx=gast.Load())
             args = op.args[1:]
