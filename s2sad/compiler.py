@@ -255,9 +255,10 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
     active = active_variables(body[:-1], wrt_names, outputs, ctx.namespace, ctx.is_local)
     classes = None
     if optimize:
+        known = range(-len(params), len(params))
         classes = shape_classes(body[:-1], ctx.namespace,
-                                [params[i] for i in scalars if -len(params) <= i < len(params)],
-                                {params[i]: n for i, n in ndims if -len(params) <= i < len(params)})
+                                [params[i] for i in scalars if i in known],
+                                {params[i]: n for i, n in ndims if i in known})
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body, ctx.namespace), classes, params)
