@@ -197,17 +197,22 @@ def _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int):
                     % (api_name, dtype.name, _where_arg(fun, i)))
 
 
+def _check_primal_leaves(fun, i, leaves, api_name):
+    """Every leaf of primal ``i`` must be numeric (shared by vjp, jvp and linearize)."""
+    for leaf in leaves:
+        dtype = _leaf_dtype(leaf)
+        if dtype is None or dtype.kind not in "fcbiu":
+            raise TypeError(
+                "%s: %s contains %s, which cannot be differentiated: s2sad "
+                "differentiates float or complex arrays, Python floats and pytrees of "
+                "them. Close over it instead of passing it as a primal (e.g. with a "
+                "def that fixes it), or convert it to a float array."
+                % (api_name, _where_arg(fun, i), _describe(leaf)))
+
+
 def _check_vjp_inputs(fun, primals):
     for i, primal in enumerate(primals):
-        for leaf in pytree.tree_leaves(primal):
-            dtype = _leaf_dtype(leaf)
-            if dtype is None or dtype.kind not in "fcbiu":
-                raise TypeError(
-                    "vjp: %s contains %s, which cannot be differentiated: s2sad "
-                    "differentiates float or complex arrays, Python floats and pytrees of "
-                    "them. Close over it instead of passing it as a primal (e.g. with a "
-                    "def that fixes it), or convert it to a float array."
-                    % (_where_arg(fun, i), _describe(leaf)))
+        _check_primal_leaves(fun, i, pytree.tree_leaves(primal), "vjp")
 
 
 def _check_scalar_output(value, api_name, holomorphic):

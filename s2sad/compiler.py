@@ -32,7 +32,7 @@ from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
 from .transforms.calls import callee
-from .transforms.ops import resolve
+from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
@@ -507,7 +507,7 @@ def _containers(body, namespace):
                 func = resolve(node.func, namespace)
             except KeyError:
                 func = None
-            if func is None or _hashable_in(func, _SEQUENCE_CONSUMERS) or callee(func):
+            if func is None or is_among(func, _SEQUENCE_CONSUMERS) or callee(func):
                 # a sequence consumer, or a user function: its adjoints may be containers
                 names.update(a.id for a in node.args if isinstance(a, gast.Name))
         if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
@@ -538,13 +538,6 @@ def _array_results(body, namespace):
             name = node.targets[0].id
             kinds[name] = kinds.get(name, True) and array
     return {name for name, array in kinds.items() if array}
-
-
-def _hashable_in(obj, collection):
-    try:
-        return obj in collection
-    except TypeError:
-        return False
 
 
 def _with_comments(ctx, stmts, last=None, prefix="Grad of: "):

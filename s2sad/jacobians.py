@@ -25,7 +25,7 @@ from . import pytree
 from .api import (
     _check_argnums, _check_callable, _check_diff_inputs, _derivative, _describe, _finalize,
     _fun_name, _is_int, _leaf_dtype, _match_children, _Owner, _reject_grad_vars,
-    _resolve_argnums, _scalar_positions, _where_arg, float0,
+    _check_primal_leaves, _resolve_argnums, _scalar_positions, _where_arg, float0,
 )
 from .higher import seeded_gradient, tangent_params
 from .rules import generation as _rules_generation
@@ -226,14 +226,7 @@ def _check_jvp_args(fun, primals, tangents, api_name):
     wrt, passed = [], []
     for i, (p, t) in enumerate(zip(primals, tangents)):
         p_leaves, p_def = pytree.flatten(p)
-        for leaf in p_leaves:
-            dtype = _leaf_dtype(leaf)
-            if dtype is None or dtype.kind not in "fcbiu":
-                raise TypeError(
-                    "%s: %s contains %s, which cannot be differentiated: s2sad "
-                    "differentiates float or complex arrays, Python floats and pytrees of "
-                    "them. Close over it instead of passing it as a primal, or convert it "
-                    "to a float array." % (api_name, _where_arg(fun, i), _describe(leaf)))
+        _check_primal_leaves(fun, i, p_leaves, api_name)
         t_leaves, t_def = pytree.flatten(t)
         if t_def != p_def:
             raise TypeError("primal and tangent arguments to s2sad.%s must have the same "

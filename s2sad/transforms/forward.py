@@ -18,7 +18,7 @@ from ..annotations import getanno, setanno
 from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import bind_call, callee
-from .ops import classify
+from .ops import classify, is_among
 from .optimize import is_zero, simplify_stmt, zero
 
 
@@ -138,7 +138,7 @@ class Forward:
             raise MissingRuleError(_key_name(op), where, "it has an adjoint rule only")
         bindings = self.ctx.bind(rule, op, stmt)
         derivs = {param: self.tangent_of(node) for param, node in bindings.items()}
-        if _is_in(op.key, STRUCTURAL):
+        if is_among(op.key, STRUCTURAL):
             derivs = {param: deriv if deriv is not None else self.zeros(bindings[param])
                       for param, deriv in derivs.items()}
         out = []
@@ -222,13 +222,6 @@ def is_zero_term(node, namespace):
     """True if ``node`` contains a symbolic zero: tangent templates are sums of
     terms, each multilinear in the tangents it mentions."""
     return any(is_zero(n) for n in gast.walk(node))
-
-
-def _is_in(obj, collection):
-    try:
-        return obj in collection
-    except TypeError:
-        return False
 
 
 def _key_name(op):

@@ -45,6 +45,14 @@ class Op:
                 and isinstance(n.ctx, gast.Load)]
 
 
+def is_among(obj, collection):
+    """``obj in collection`` for any object (unhashable ones are in no set)."""
+    try:
+        return obj in collection
+    except TypeError:
+        return False
+
+
 def resolve(node, namespace):
     """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError."""
     if isinstance(node, gast.Name):
