@@ -1,14 +1,15 @@
 # ruff: noqa: E402  (thread settings must precede the NumPy import)
 """Jacobian and Hessian benchmarks: s2sad against a per-basis-vector loop and peers.
 
-    python benchmarks/jacobians.py [--quick]
+    python benchmarks/jacobians.py [--quick] [--help]
 
 Rows: ``jacrev`` and ``jacfwd`` of ``tanh(A @ x)`` with x in R^100 (output R^100), and
 ``hessian`` of the Rosenbrock function with n = 100.  Each is checked against the
 per-basis-vector loop of our own pullback (or pushforward) before it is timed, and
 against ``autograd.jacobian``/``autograd.hessian`` and ``jax.jacrev``/``jax.jacfwd``/
 ``jax.hessian`` (eager, no jit) where installed.  Single-threaded; median of samples
-of at least 0.2 s each.
+of at least 0.2 s each.  The ``sweeps`` column says whether s2sad ran one batched sweep
+(``batched``) or fell back to one sweep per basis vector (``per-basis``).
 """
 import os
 import sys
@@ -82,7 +83,17 @@ def peers():
     return out
 
 
+def sweeps(fun, mode, has_aux=False):
+    """``batched`` when the Jacobian of ``fun`` runs batched sweeps, else ``per-basis``."""
+    from s2sad.compiler import batched_derivative
+    found = batched_derivative(fun, mode, (0,), has_aux)
+    return "batched" if found is not None else "per-basis"
+
+
 def main(argv):
+    if "--help" in argv or "-h" in argv:
+        print(__doc__)
+        return
     quick = "--quick" in argv
     timer = Timer(0.05 if quick else 0.2, 3 if quick else 5, 1)
     rng = np.random.default_rng(0)
@@ -93,13 +104,13 @@ def main(argv):
     p = peers()
     rows = []
 
-    def row(name, ours, loop, peer_calls):
+    def row(name, ours, loop, peer_calls, path):
         want = loop()
         got = ours()
         if not np.allclose(got, want, rtol=1e-8, atol=1e-10):
             raise SystemExit("FAIL: %s disagrees with the per-basis loop" % name)
         t_ours, t_loop = timer.measure(ours)["median"], timer.measure(loop)["median"]
-        cells = [name, fmt_time(t_ours), "%.2fx" % (t_loop / t_ours)]
+        cells = [name, path, fmt_time(t_ours), "%.2fx" % (t_loop / t_ours)]
         for peer in ("autograd", "jax"):
             call = peer_calls.get(peer)
             if call is None:
@@ -128,15 +139,18 @@ def main(argv):
         ros_j = lambda v: jnp.sum(100.0 * (v[1:] - v[:-1] ** 2) ** 2 + (1.0 - v[:-1]) ** 2)  # noqa
         calls.setdefault("jacrev", {})["jax"] = lambda: jax.jacrev(layer)(xj).block_until_ready()
         calls.setdefault("jacfwd", {})["jax"] = lambda: jax.jacfwd(layer)(xj).block_until_ready()
-        calls.setdefault("hessian", {})["jax"] = lambda: jax.hessian(ros_j)(xrj).block_until_ready()
+        calls.setdefault("hessian", {})["jax"] = (
+            lambda: jax.hessian(ros_j)(xrj).block_until_ready())
+    from s2sad.higher import seeded_gradient
     row("jacrev tanh(A@x), n=100", lambda: jr(x, A), lambda: pullback_loop(tanh_layer, x, A),
-        calls.get("jacrev", {}))
+        calls.get("jacrev", {}), sweeps(tanh_layer, "vjp"))
     row("jacfwd tanh(A@x), n=100", lambda: jf(x, A), lambda: pushforward_loop(tanh_layer, x, A),
-        calls.get("jacfwd", {}))
+        calls.get("jacfwd", {}), sweeps(tanh_layer, "jvp"))
     grad_r = s2sad.grad(rosenbrock)
     row("hessian rosenbrock, n=100", lambda: hs(xr),
-        lambda: pushforward_loop(grad_r, xr), calls.get("hessian", {}))
-    header = ["workload", "s2sad", "loop/s2sad", "autograd/s2sad", "jax eager/s2sad"]
+        lambda: pushforward_loop(grad_r, xr), calls.get("hessian", {}),
+        sweeps(seeded_gradient(rosenbrock, (0,), False)[0], "jvp", True))
+    header = ["workload", "sweeps", "s2sad", "loop/s2sad", "autograd/s2sad", "jax eager/s2sad"]
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for r in [header] + rows:
         print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths)))

@@ -540,6 +540,12 @@ def _run(args, timer, selected, ap):
                 else:
                     row["status"]["s2sad"] = "ok"
                     row["times"]["s2sad"] = timer.measure(lambda: g(*wargs))
+                    # create_graph=False: adjoints accumulate in place (not differentiable)
+                    g_ng = s2sad.grad(w.f, argnums=w.argnums, create_graph=False)
+                    if compare(g_ng(*wargs), want, w.argnums, 1e-6, "s2sad") is None:
+                        row["times"]["s2sad_nograph"] = timer.measure(lambda: g_ng(*wargs))
+                    else:
+                        log("FAIL  s2sad create_graph=False gradient on %s" % w.name)
 
         # peers
         for p in peer_list:
@@ -788,6 +794,7 @@ def render(machine, rows, extras, peer_list, quick):
         "s2sad",
         "s2sad/hand",
         "s2sad/f",
+        "no-graph/hand",
         "autograd/hand",
         "jax/hand",
         "jit/hand",
@@ -803,8 +810,10 @@ def render(machine, rows, extras, peer_list, quick):
         if "s2sad" in t:
             s = t["s2sad"]["median"]
             s_cells = [fmt_time(s), "%.2fx" % (s / hand), "%.2fx" % (s / f)]
+            ng = t.get("s2sad_nograph")
+            s_cells.append("%.2fx" % (ng["median"] / hand) if ng else "—")
         else:
-            s_cells = [st.get("s2sad", "n/a"), "—", "—"]
+            s_cells = [st.get("s2sad", "n/a"), "—", "—", "—"]
         cells = [
             r["name"] + ("" if r["fd_check"] == "ok" else " (hand FD FAIL)"),
             fmt_time(f),

@@ -41,7 +41,7 @@ ArgNums = Union[int, Sequence[int]]
 #: ``source`` modes and the generated code each shows: the joint reverse sweep, the split
 #: reverse sweeps (``f_forward``/``f_backward``) or the forward-mode function.
 _SOURCE_MODES = {"grad": "grad", "value_and_grad": "grad", "vjp": "vjp", "jacrev": "vjp",
-                 "jvp": "jvp", "linearize": "jvp", "jacfwd": "jvp", "hessian": "jvp"}
+                 "jvp": "jvp", "linearize": "linearize", "jacfwd": "jvp", "hessian": "jvp"}
 _DTYPE_OF_PYTHON = {
     float: np.dtype(np.float64), int: np.dtype(np.int64),
     bool: np.dtype(np.bool_), complex: np.dtype(np.complex128),
@@ -404,6 +404,8 @@ def _match_children(g, node, n_children, primal):
 
 def _finalize(g, primal, owner):
     """Pair gradient ``g`` with ``primal``: same structure, dtypes, owned arrays."""
+    if type(primal) is float and type(g) is float:
+        return g  # the common case of a Python number
     if type(primal) is np.ndarray or not pytree.is_node(primal):
         return _finalize_leaf(g, primal, owner)
     node, children = pytree.node_children(primal)
@@ -439,13 +441,26 @@ def _reject_grad_vars(grad_vars, api_name):
             "as an explicit argument and select it with argnums." % api_name)
 
 
-def _derivative(fun, mode, wrt, has_aux, optimize=True, scalars=(), ndims=()):
+def _derivative(fun, mode, wrt, has_aux, optimize=True, scalars=(), ndims=(), **specialised):
     from .compiler import derivative
     return derivative(fun, mode, wrt=wrt, has_aux=has_aux, optimize=optimize,
-                      scalars=scalars, ndims=ndims)
+                      scalars=scalars, ndims=ndims, **specialised)
 
 
 _NUMBERS = (float, int)
+
+
+_MAX_SPECIALISED = 8  # shape-specialised compilations per transformed function
+
+
+def _signature(args):
+    """What the generated gradient is specialised on: shape and dtype kind of each
+    array argument, the type of each Python number (see :mod:`.transforms.specialize`)."""
+    return tuple([(a.shape, a.dtype.kind) if type(a) is np.ndarray else
+                  type(a) if type(a) in _SIGNED else None for a in args])
+
+
+_SIGNED = (float, int, bool, complex)
 
 
 def _scalar_positions(args):
@@ -472,33 +487,50 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         raise ValueError("value_and_grad: return_value=True is only meaningful for grad; "
                          "value_and_grad always returns the value.")
     nums, single = _check_argnums(argnums, api_name)
-    # [nargs, compiled joint function, wrt, rule generation]: filled on the first call and
-    # again only when the number of positional arguments or the rule registry changes.
-    state = [-1, None, None, -1, None]
+    # Compiled joint functions keyed on the arguments' signatures (shapes, dtype kinds,
+    # number types): up to _MAX_SPECIALISED are shape-specialised, later signatures share
+    # code specialised on number positions and array ndims only.
+    compiled = {}
+    want_value = bool(with_value or return_value or has_aux or holomorphic)
 
-    def compile_for(nargs, kinds):
-        wrt = _resolve_argnums(nums, nargs, fun, api_name)
+    def compile_for(args, key):
+        wrt = _resolve_argnums(nums, len(args), fun, api_name)
         generation = _rules_generation()
-        dv = _derivative(fun, "grad", wrt, has_aux, scalars=kinds[0], ndims=kinds[1])
-        state[:] = [nargs, dv.function, wrt, generation, kinds]
+        scalars, ndims = _scalar_positions(args), _array_ndims(args)
+        # the signature fixes the dtype of plain array and number arguments: check
+        # those once here, and pytrees on every call
+        _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
+        specialised = sum(entry[3] for entry in compiled.values()) < _MAX_SPECIALISED
+        dv = _derivative(fun, "grad", wrt, has_aux, scalars=scalars, ndims=ndims,
+                         signatures=key if specialised else None, want_value=want_value,
+                         in_place=specialised and not create_graph)
+        recheck = any(key[i] is None for i in wrt)
+        entry = compiled[key] = (dv.function, wrt, generation, specialised,
+                                 getattr(dv, "value_free", False), recheck)
+        return entry
 
     def wrapper(*args, **kwargs):
-        kinds = (_scalar_positions(args), _array_ndims(args))
-        if (state[0] != len(args) or state[4] != kinds
-                or state[3] != _rules_generation()):
-            compile_for(len(args), kinds)
-        wrt = state[2]
-        _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
+        key = _signature(args)
+        entry = compiled.get(key)
+        if entry is None or entry[2] != _rules_generation():
+            entry = compile_for(args, key)
+        function, wrt = entry[0], entry[1]
+        if entry[5]:
+            _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
         try:
-            out, grads = state[1](*args, **kwargs)
+            out = function(*args, **kwargs)
         except Exception as error:
             _diagnose(error, fun, args, kwargs, has_aux, api_name, holomorphic)
             raise
-        if has_aux:
-            value, aux = out
+        if entry[4]:  # the value is provably a real number and nobody wants it
+            grads = out
         else:
-            value = out
-        _check_scalar_output(value, api_name, holomorphic)
+            out, grads = out
+            if has_aux:
+                value, aux = out
+            else:
+                value = out
+            _check_scalar_output(value, api_name, holomorphic)
         if len(wrt) == 1:
             grads = (grads,)
         owner = _Owner(args)
@@ -674,7 +706,31 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, create_graph: bool 
 
 # --- source --------------------------------------------------------------------------
 
-_SOURCE_OPTIONS = ("has_aux", "optimize", "scalars")
+def _specialised_source(fun, mode, wrt, has_aux, shapes):
+    """The code :func:`grad` (or :func:`value_and_grad`) runs for arguments of
+    ``shapes`` (float64 arrays, or ``float`` for Python numbers)."""
+    if mode not in ("grad", "value_and_grad"):
+        raise ValueError("source: shapes specialise the code of mode 'grad' or "
+                         "'value_and_grad', not %r." % (mode,))
+    if not isinstance(shapes, (tuple, list)):
+        raise TypeError("source: shapes must be a tuple with one entry per positional "
+                        "argument, got %r" % (shapes,))
+    args = []
+    for shape in shapes:
+        if shape is float:
+            args.append(1.0)
+        elif isinstance(shape, tuple) and all(_is_int(n) and n >= 0 for n in shape):
+            args.append(np.zeros(shape))
+        else:
+            raise TypeError("source: each entry of shapes is a shape tuple (an array) or "
+                            "float (a Python number), got %r" % (shape,))
+    dv = _derivative(fun, "grad", wrt, has_aux, scalars=_scalar_positions(args),
+                     ndims=_array_ndims(args), signatures=_signature(args),
+                     want_value=mode != "grad" or has_aux)
+    return dv.source
+
+
+_SOURCE_OPTIONS = ("has_aux", "optimize", "scalars", "shapes")
 
 
 def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: Any) -> str:
@@ -684,15 +740,19 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
       fun: a Python function with readable source.
       mode: ``"grad"`` or ``"value_and_grad"`` (one function running the forward and
         backward sweeps); ``"vjp"`` or ``"jacrev"`` (the split sweeps ``f_forward`` /
-        ``f_backward``; jacrev runs the backward sweep once per output element);
-        ``"jvp"``, ``"linearize"`` or ``"jacfwd"`` (the forward-mode function
-        ``jvp_f(*args, dx=...)``); ``"hessian"`` (the forward-mode function of the
+        ``f_backward``; ``"jacrev"`` adds the batched backward sweep it runs);
+        ``"jvp"`` or ``"jacfwd"`` (the forward-mode function ``jvp_f(*args, dx=...)``);
+        ``"linearize"`` (split forward mode: ``f_linearize(*args)`` and
+        ``f_tangent(residuals, dx, ...)``); ``"hessian"`` (the forward-mode function of the
         generated gradient: forward-over-reverse).
       argnums: differentiated position(s), as in :func:`grad`.
       **options: ``has_aux`` (default False); ``optimize`` (default True; False
         shows the code before dead-code removal and simplification); ``scalars``
         (positions of arguments that will be Python numbers: the code the
-        transforms generate for such calls, without broadcasting bookkeeping).
+        transforms generate for such calls, without broadcasting bookkeeping);
+        ``shapes`` (modes ``"grad"``/``"value_and_grad"``: one entry per positional
+        argument, a shape tuple for a float64 array or ``float`` for a Python number:
+        the shape-specialised code :func:`grad` runs for such arguments).
 
     Returns:
       The Python source of the generated module.
@@ -709,7 +769,7 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
     if core_mode is None:
         raise ValueError("source: unknown mode %r; the available modes are %s."
                          % (mode, ", ".join(repr(m) for m in _SOURCE_MODES)))
-    fun = _check_callable(fun, "source", reverse=core_mode != "jvp")
+    fun = _check_callable(fun, "source", reverse=core_mode not in ("jvp", "linearize"))
     unknown = sorted(set(options) - set(_SOURCE_OPTIONS))
     if unknown:
         raise TypeError("source: unknown option%s %s; the options are %s"
@@ -742,6 +802,14 @@ def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: A
     if not all(_is_int(i) for i in scalars):
         raise TypeError("source: scalars must be a tuple of argument positions, got %r"
                         % (options.get("scalars"),))
+    shapes = options.get("shapes")
+    if shapes is not None:
+        return _specialised_source(fun, mode, wrt, has_aux, shapes)
     dv = _derivative(fun, core_mode, wrt, has_aux, optimize=bool(options.get("optimize", True)),
                      scalars=scalars)
+    if mode in ("jacrev", "jacfwd", "hessian"):  # the batched sweep, when there is one
+        from .transforms.batch import batched
+        found = batched(dv)
+        if found is not None:
+            return found.source
     return dv.source

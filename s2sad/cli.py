@@ -6,12 +6,14 @@ derivative (``show``) or compare it with finite differences (``check``).
 Usage::
 
     s2sad show FILE.py:FUNC [--mode MODE] [--argnums 0,1] [--no-optimize]
+                            [--shapes 3,4 4]
     s2sad check FILE.py:FUNC --shapes 3,4 4 [--argnums 0] [--seed 0]
 
 ``--mode`` is one of grad, value_and_grad, vjp, jvp, linearize, jacrev, jacfwd,
 hessian: grad and value_and_grad print the joint reverse sweep, vjp and jacrev the
-split sweeps (``f_forward``/``f_backward``), jvp, linearize and jacfwd the
-forward-mode function, hessian the forward-mode function of the generated gradient.
+split sweeps (``f_forward``/``f_backward``), jvp and jacfwd the forward-mode function,
+linearize the split forward pair (``f_linearize``/``f_tangent``), hessian the
+forward-mode function of the generated gradient.
 
 Exit status: 0 on success, 1 when ``check`` finds a mismatch, 2 on an error.  Errors
 print one line on stderr, ``FILE:LINE: what happened; how to fix it``, and no
@@ -58,6 +60,10 @@ def _build_parser():
                       help="comma-separated positions of the differentiated arguments")
     show.add_argument("--no-optimize", action="store_true",
                       help="show the code before optimisation")
+    show.add_argument("--shapes", nargs="+", metavar="SHAPE",
+                      help="grad/value_and_grad: print the code specialised for arguments "
+                      "of these shapes, as s2sad.grad runs it ('3,4' for a 3x4 array, "
+                      "'scalar' for a Python float)")
 
     check = sub.add_parser("check", help="compare the derivative with finite differences "
                            "at random inputs")
@@ -186,9 +192,15 @@ def _show(args):
     from . import api
     path, fun = _load(args.target)
     argnums = _argnums(args.argnums)
+    options = {"optimize": not args.no_optimize}
+    if args.shapes:
+        if args.no_optimize:
+            raise CLIError("--shapes shows the optimised, specialised code; drop "
+                           "--no-optimize")
+        options = {"shapes": tuple(float if s == () else s
+                                   for s in map(_parse_shape, args.shapes))}
     try:
-        text = api.source(fun, mode=args.mode, argnums=argnums,
-                          optimize=not args.no_optimize)
+        text = api.source(fun, mode=args.mode, argnums=argnums, **options)
     except Exception as e:
         raise _as_cli_error(e, path, fun) from None
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

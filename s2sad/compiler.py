@@ -35,17 +35,20 @@ from .transforms.calls import callee
 from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
-from .transforms.optimize import optimize as optimize_body
+from .transforms.optimize import optimize as optimize_body, simplify_stmt
 from .transforms.dataflow import definitely_assigned
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
 from .transforms.licm import hoist_invariants
 from .transforms.shapes import shape_classes
+from .transforms import specialize
+from .transforms.lower import accumulate_in_place, lower
+from .transforms.fuse import fuse
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
-MODES = ("grad", "vjp", "jvp")
+MODES = ("grad", "vjp", "jvp", "linearize")
 stats = {"transforms": 0}
 _CACHE = weakref.WeakKeyDictionary()
 
@@ -63,6 +66,9 @@ class Derivative:
         self.mode = mode
         if mode in ("grad", "jvp"):
             self.function = getattr(module, name)
+        elif mode == "linearize":  # split forward mode (s2sad/linearized.py)
+            self.forward = getattr(module, name + "_linearize")
+            self.tangent = getattr(module, name + "_tangent")
         else:
             self.forward = getattr(module, name + "_forward")
             self.backward = getattr(module, name + "_backward")
@@ -82,7 +88,8 @@ class BoundDerivative:
             self.function = functools.partial(inner.function, self_obj)
         else:
             self.forward = functools.partial(inner.forward, self_obj)
-            self.backward = inner.backward
+            self.backward = getattr(inner, "backward", None)
+            self.tangent = getattr(inner, "tangent", None)
 
 
 def clear_cache():
@@ -90,7 +97,8 @@ def clear_cache():
     _CACHE.clear()
 
 
-def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=()):
+def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=(),
+               signatures=None, want_value=True, in_place=False):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -103,6 +111,15 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         the code is specialised for them (no broadcasting bookkeeping).
       ndims: ``(position, ndim)`` pairs of parameters the caller passes arrays to
         (``x[i]`` of a 1-d array is then known to be a number).
+      signatures: for ``mode="grad"``, the :func:`~s2sad.transforms.specialize.signature`
+        of every positional argument: the code is specialised for these shapes and
+        dtypes (trivial ``unbroadcast`` calls dropped, the seed fixed to 1.0, and the
+        value left out when it is provably a real number and ``want_value`` is
+        false: the function then returns the gradients only, and ``value_free`` is
+        set on the result).
+      in_place: with ``signatures``, accumulate adjoints in place into arrays the
+        code owns (``bW += ...``): faster, not differentiable again
+        (``create_graph=False``).
     Returns:
       a :class:`Derivative`.
     """
@@ -115,10 +132,15 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         func, self_obj = bound
         inner = derivative(func, mode, tuple(i + 1 if i >= 0 else i for i in wrt), has_aux,
                            optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
-                           tuple((i + 1 if i >= 0 else i, n) for i, n in ndims))
+                           tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),
+                           None if signatures is None else (None,) + tuple(signatures),
+                           want_value, in_place)
         return BoundDerivative(inner, self_obj)
+    if signatures is not None and (mode != "grad" or not optimize):
+        raise ValueError("signatures are only used by mode='grad' with optimize=True")
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
-           rules.generation())
+           signatures, bool(want_value) or signatures is None,
+           bool(in_place) and signatures is not None, rules.generation())
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:
@@ -126,7 +148,7 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     found = per_fn.get(key)
     if found is None:
         found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars),
-                                     tuple(ndims))
+                                     tuple(ndims), signatures, want_value, in_place)
         stats["transforms"] += 1
     return found
 
@@ -207,17 +229,20 @@ class Context:
         return fence.reject(self.parsed, origin, construct, hint)
 
 
-def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=()):
-    key = (fn, wrt) if mode == "vjp" else (fn, wrt, "jvp")
-    if mode in ("vjp", "jvp"):
+def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=(), signatures=None,
+           want_value=True, in_place=False):
+    key = (fn, wrt) if mode == "vjp" else (fn, wrt, mode)
+    if mode in ("vjp", "jvp", "linearize"):
         _IN_PROGRESS.add(key)
     try:
-        return _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims)
+        return _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures,
+                            want_value, in_place)
     finally:
         _IN_PROGRESS.discard(key)
 
 
-def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
+def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, want_value,
+                 in_place):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -261,6 +286,9 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
                                 {params[i]: n for i, n in ndims if i in known})
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
+    if mode == "linearize":
+        from .linearized import build as build_linearize
+        return build_linearize(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body, ctx.namespace), classes, params)
     rev.assign_counts = _assign_counts(body)
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
@@ -283,6 +311,13 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
         final = gast.Return(value=_tuple([result, grads_node]))
     else:
         final = gast.Return(value=_tuple(grads))
+    value_free = False
+    if signatures is not None:
+        primal, backward, value_free = _specialize(ctx, params, signatures, primal, backward,
+                                                   seed, value, aux is None and not want_value,
+                                                   _reads(final))
+        if value_free:
+            final = gast.Return(value=grads[0] if len(grads) == 1 else _tuple(grads))
     if optimize:
         backward = optimize_body(backward, ctx.imports.bound, _reads(final))
     primal, backward = rev.resolve_tape(primal, backward)
@@ -295,8 +330,11 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
         fbody = primal + backward
         if optimize:
             fbody = optimize_body(fbody, ctx.imports.bound, _reads(final))
+        if signatures is not None:
+            fbody = _lowered(ctx, params, signatures, fbody, final, in_place)
         fbody = _sections(ctx, fbody) + [final]
-        functions = [_function(name, _with_seed(fdef.args, seed), fbody)]
+        args = fdef.args if signatures is not None else _with_seed(fdef.args, seed)
+        functions = [_function(name, args, fbody)]
     else:
         residuals = sorted(_free_reads(backward + [final])
                            & (ctx.locals | set(params) | {rev.stack_name}) - {seed})
@@ -322,14 +360,62 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims):
                       (unpack if residuals else []) + _drop_empty_comments(backward)
                       + [final]),
         ]
-    return _finish(ctx, fdef, functions, name, mode,
-                   "reverse" if mode == "grad" else "split reverse", wrt_names)
+    kind = "reverse" if mode == "grad" else "split reverse"
+    if signatures is not None:
+        kind += " mode, specialised for %s%s" % (_describe_signatures(params, signatures),
+                                                 " with in-place accumulation" if in_place
+                                                 else "")
+    derivative = _finish(ctx, fdef, functions, name, mode, kind, wrt_names)
+    derivative.value_free = value_free
+    return derivative
+
+
+def _lowered(ctx, params, signatures, body, final, in_place):
+    """The optimised joint body of a specialised gradient with the numbers it
+    holds propagated and runtime helpers lowered to NumPy (see :mod:`.lower`),
+    and with ``in_place``, adjoints accumulated in place."""
+    body = optimize_body(specialize.propagate_numbers(body), ctx.imports.bound, _reads(final))
+    namespace = dict(ctx.namespace)
+    namespace.update(ctx.imports.bound)
+    shapes = specialize.infer(body, params, signatures, namespace)
+    body = [simplify_stmt(s, ctx.imports.bound) for s in lower(body, shapes, ctx.imports)]
+    body = fuse(body, ctx.imports.bound, [final])
+    if in_place:
+        body = accumulate_in_place(body, shapes, namespace)
+    return body
+
+
+def _specialize(ctx, params, signatures, primal, backward, seed, value, drop_value, keep):
+    """Shape specialisation of a joint reverse sweep (see :mod:`.specialize`): the
+    seed is 1.0, and with ``drop_value`` the value is left out if it is provably a
+    real number; ``keep`` are the names the function returns.  Returns
+    ``(primal, backward, value_free)``."""
+    backward = specialize.bind_number(backward, seed, 1.0)
+    namespace = dict(ctx.namespace)
+    namespace.update(ctx.imports.bound)
+    stmts = primal + backward
+    shapes = specialize.infer(stmts, params, signatures, namespace)
+    stmts = specialize.specialize(stmts, shapes, ctx.imports.bound, keep)
+    value_free = drop_value and shapes.of(value)[:2] == ((), "f")
+    return stmts[:len(primal)], stmts[len(primal):], value_free
+
+
+def _describe_signatures(params, signatures):
+    parts = []
+    for name, sig in zip(params, signatures):
+        if isinstance(sig, tuple):
+            parts.append("%s %s" % (name, "x".join(map(str, sig[0])) or "0-d array"))
+        elif sig is not None:
+            parts.append("%s %s" % (name, sig.__name__))
+    return ", ".join(parts)
 
 
 def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
     """Render, write and import the generated module."""
     parsed = ctx.parsed
-    doc = "Derivative of %s (%s:%s) with respect to %s.\n\nGenerated by s2sad: %s mode.\n" % (
+    if " mode" not in kind:
+        kind += " mode"
+    doc = "Derivative of %s (%s:%s) with respect to %s.\n\nGenerated by s2sad: %s.\n" % (
         fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1,
         ", ".join(wrt_names), kind)
     header, body = render(functions, ctx.comments, ctx.imports)
@@ -348,7 +434,18 @@ def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
         raise InternalError("generated code does not compile: %s" % err, source) from None
     derivative = Derivative(name, source, module, mode)
     derivative.header, derivative.body, derivative.helpers = header, body, list(ctx.helpers)
+    # kept for s2sad.transforms.batch, which rewrites the sweeps into batched ones
+    derivative.functions, derivative.comments, derivative.imports = (
+        functions, ctx.comments, ctx.imports)
     return derivative
+
+
+def batched_derivative(fn, mode="vjp", wrt=(0,), has_aux=False, scalars=()):
+    """The batched sweep of ``derivative(fn, mode, ...)`` (``mode`` ``"vjp"``: the
+    backward sweep; ``"jvp"``: the forward-mode function), or ``None`` when it uses
+    something that is not batch-aware (see :mod:`s2sad.transforms.batch`)."""
+    from .transforms.batch import batched
+    return batched(derivative(fn, mode, wrt, has_aux, scalars=scalars))
 
 
 def _all_helpers(helpers):

@@ -9,9 +9,10 @@ nesting and error wording (``shared/api.md``), and the checks of
 Jacobian layout (as JAX): a leaf of the Jacobian has shape ``out.shape +
 in.shape``; the output pytree is outside, the input pytree inside, and tuple
 ``argnums`` put a tuple between them.  ``jacrev`` runs the forward sweep once and
-the backward sweep once per output element; ``jacfwd`` runs one forward-mode
-sweep per input element.  The derivative rules are not batch-aware yet, so each
-basis vector is its own sweep (``chunk_size`` only groups them).
+the batched backward sweep (:mod:`s2sad.transforms.batch`) once per chunk of
+``chunk_size`` output basis vectors (all by default); ``jacfwd`` runs the batched
+forward-mode function once per chunk of input basis vectors.  A sweep with no
+batched form falls back to one sweep per basis vector.
 
 ``hessian`` is forward-over-reverse: forward mode over the generated gradient
 (:func:`s2sad.higher.seeded_gradient`).
@@ -27,6 +28,7 @@ from .api import (
     _fun_name, _is_int, _leaf_dtype, _match_children, _Owner, _reject_grad_vars,
     _check_primal_leaves, _resolve_argnums, _scalar_positions, _where_arg, float0,
 )
+from .errors import InternalError
 from .higher import seeded_gradient, tangent_params
 from .rules import generation as _rules_generation
 
@@ -164,7 +166,7 @@ class _Cache:
     Python numbers (for reverse mode) or the rule registry change.
     """
 
-    __slots__ = ("key", "dv", "wrt")
+    __slots__ = ("key", "dv", "wrt", "batched")
 
     def __init__(self):
         self.key = None
@@ -175,8 +177,50 @@ class _Cache:
         if key != self.key:
             self.wrt = _resolve_argnums(nums, len(args), fun, api_name)
             self.dv = _derivative(fun, mode, self.wrt, has_aux, scalars=scalars)
+            self.batched = _batched(self.dv)
             self.key = key
         return self.dv, self.wrt
+
+
+def _batched(dv):
+    """The batched sweep of ``dv`` (:mod:`s2sad.transforms.batch`), or None: then
+    Jacobians fall back to one sweep per basis vector."""
+    from .transforms.batch import batched
+    return batched(dv)
+
+
+def _basis_block(leaves, start, stop):
+    """One-hot seeds for the global basis vectors ``start:stop`` over ``leaves``.
+
+    Returns, per leaf, a batched array of shape ``(stop - start,) + leaf.shape`` and
+    the ``(lo, hi, offset)`` range of the leaf's own elements it covers.
+    """
+    seeds, spans, offset = [], [], 0
+    c = stop - start
+    for leaf in leaves:
+        m = int(np.size(leaf))
+        seed = np.zeros((c,) + np.shape(leaf), _numeric_dtype(leaf))
+        lo, hi = max(start, offset), min(stop, offset + m)
+        if lo < hi:
+            seed.reshape(c, m)[np.arange(lo - start, hi - start), np.arange(lo - offset,
+                                                                          hi - offset)] = 1
+        seeds.append(seed)
+        spans.append((lo - offset, hi - offset, lo - start, hi - start))
+        offset += m
+    return seeds, spans
+
+
+def _batched_leaf(value, c, like, api_name):
+    """A leaf of a batched sweep's result, checked to have shape ``(c,) + like.shape``."""
+    if value is None:
+        return None
+    value = np.asarray(value)
+    want = (c,) + np.shape(like)
+    if value.shape != want:
+        raise InternalError("%s: the batched sweep returned shape %s where %s was expected; "
+                            "please report this bug with the function differentiated"
+                            % (api_name, value.shape, want))
+    return value
 
 
 def _mark(wrapper, original, fun, api_name, **info):
@@ -332,10 +376,12 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
 def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> Tuple[Any, ...]:
     """Evaluate ``fun`` and return its linearization ``f_jvp`` at ``primals``.
 
-    s2sad has no split forward mode yet: ``f_jvp(*tangents)`` re-runs the generated
-    forward-mode function at the stored primals (so each call costs one ``jvp``, primal
-    included), rather than replaying a stored linear program as JAX does. The results
-    are the same.
+    The primal computation runs once, in the generated ``{f}_linearize`` function,
+    which saves the values the tangent computation reads (named values, and a tape
+    for values overwritten in loops and branches); each ``f_jvp(*tangents)`` runs only
+    the generated ``{f}_tangent`` function on them (``s2sad.source(f, "linearize")``
+    prints both). The primals are copied first, so mutating them (or ``out``) later
+    does not change ``f_jvp``.
 
     Args:
       fun: a Python function with readable source.
@@ -345,7 +391,14 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> Tuple[Any,
     Returns:
       ``(out, f_jvp)``, or ``(out, f_jvp, aux)`` with ``has_aux``. ``f_jvp`` takes one
       tangent per primal (same structure, shapes and dtypes, checked as in
-      :func:`jvp`) and returns the output tangent.
+      :func:`jvp`) and returns the output tangent; it may be called any number of
+      times.
+
+    Raises:
+      TypeError: no primals, a primal that is not numeric, a has_aux function that
+        does not return a pair; from ``f_jvp``, tangents that differ from the primals
+        in number, tree structure or dtype.
+      ValueError: from ``f_jvp``, a tangent whose shape differs from its primal's.
 
     Example:
       >>> import numpy as np
@@ -360,17 +413,37 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> Tuple[Any,
     if not primals:
         raise TypeError("linearize: no primals given; pass the point to linearize at, as "
                         "in s2sad.linearize(f, x, y).")
+    primals = tuple(pytree.tree_map(_private_copy, p) for p in primals)
     zeros = tuple(pytree.tree_map(_zero_tangent, p) for p in primals)
-    out, _, aux = _run_jvp(fun, primals, zeros, has_aux, "linearize")
+    wrt, _ = _check_jvp_args(fun, primals, zeros, "linearize")
+    if wrt:
+        dv = _derivative(fun, "linearize", wrt, has_aux)
+        tangent_fn, names = dv.tangent, tangent_params(dv)
+        result, residuals = dv.forward(*primals)
+    else:  # nothing to differentiate: every output tangent is zero
+        result = fun(*primals)
+    if has_aux:
+        result = _check_pair(result, fun, "linearize")
+    out, aux = result if has_aux else (result, None)
+    _check_outputs(pytree.tree_leaves(out), fun, "linearize", False, False)
+    out = pytree.tree_map(_private_copy, out)  # the residuals may hold out's arrays
+    aux = pytree.tree_map(_private_copy, aux) if has_aux else None
 
     def f_jvp(*tangents):
         _check_sequences(primals, tangents, "linearize")
-        return _run_jvp(fun, primals, tangents, has_aux, "linearize")[1]
+        _, passed = _check_jvp_args(fun, primals, tangents, "linearize")
+        t_out = tangent_fn(residuals, **dict(zip(names, passed))) if wrt else None
+        return _finalize(t_out, out, _Owner((primals, tangents)))
 
     f_jvp.__name__ = f_jvp.__qualname__ = "jvp_" + _fun_name(fun)
     f_jvp.__s2sad_transform__ = {"api": "linearize", "fun": fun, "argnums": None,
                                  "has_aux": has_aux, "create_graph": True}
     return (out, f_jvp, aux) if has_aux else (out, f_jvp)
+
+
+def _private_copy(leaf):
+    """A copy of an array leaf (the caller may mutate theirs later); others as they are."""
+    return leaf.copy() if isinstance(leaf, np.ndarray) else leaf
 
 
 def _zero_tangent(leaf):
@@ -416,7 +489,10 @@ def _finish_rev(buf, out_leaf, in_leaf):
     return buf.reshape(out_shape + in_shape)
 
 
-def _jacrev_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, api_name):
+def _jacrev_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, api_name,
+                 bdv=None):
+    """The Jacobian by reverse mode: with a batched backward sweep ``bdv``, one sweep
+    per chunk of output basis vectors, else one per basis vector."""
     out, residuals = dv.forward(*args, **kwargs)
     aux = None
     if has_aux:
@@ -425,6 +501,9 @@ def _jacrev_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
     _check_outputs(out_leaves, fun, api_name, holomorphic, True)
     in_leaves = [pytree.tree_leaves(args[i]) for i in wrt]
     in_defs = [pytree.tree_structure(args[i]) for i in wrt]
+    if bdv is not None:
+        return _jacrev_batched(bdv, residuals, out, out_leaves, out_def, aux, wrt, args,
+                               in_leaves, in_defs, chunk_size, api_name)
     cts = []
     hots = []
     for leaf in out_leaves:
@@ -456,16 +535,47 @@ def _jacrev_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
     return out_def, inner, out, aux
 
 
+def _jacrev_batched(bdv, residuals, out, out_leaves, out_def, aux, wrt, args, in_leaves,
+                    in_defs, chunk_size, api_name):
+    """Batched backward sweeps over chunks of the output basis (all output leaves)."""
+    sizes = [int(np.size(o)) for o in out_leaves]
+    bufs = [[[None if _leaf_dtype(x).kind in "biu" else
+              np.zeros((m,) + np.shape(x), _numeric_dtype(x)) for x in leaves]
+             for leaves in in_leaves] for m in sizes]
+    for group in _chunks(sum(sizes), chunk_size):
+        if not len(group):
+            continue
+        c = len(group)
+        seeds, spans = _basis_block(out_leaves, group.start, group.stop)
+        grads = bdv.backward(residuals, pytree.unflatten(out_def, seeds))
+        for j, (g, pos) in enumerate(zip(grads, wrt)):
+            for n, gl in enumerate(_grad_leaves(g, args[pos])):
+                gl = _batched_leaf(gl, c, in_leaves[j][n], api_name)
+                for i, (lo, hi, a, b) in enumerate(spans):
+                    if lo < hi and bufs[i][j][n] is not None:
+                        _store(bufs[i][j][n], slice(lo, hi), None if gl is None else gl[a:b])
+    inner = []
+    for i, out_leaf in enumerate(out_leaves):
+        row = []
+        for j, leaves in enumerate(in_leaves):
+            finished = [np.zeros(np.shape(out_leaf) + np.shape(x), float0) if buf is None
+                        else _finish_rev(buf, out_leaf, x)
+                        for buf, x in zip(bufs[i][j], leaves)]
+            row.append(pytree.unflatten(in_defs[j], finished))
+        inner.append(row)
+    return out_def, inner, out, aux
+
+
 def jacrev(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False, *,
            chunk_size: Optional[int] = None, grad_vars: Any = None,
            return_value: bool = False) -> Callable:
-    """Jacobian of ``fun`` by reverse mode: one forward sweep, one backward sweep per row.
+    """Jacobian of ``fun`` by reverse mode: one forward sweep, one batched backward sweep.
 
-    The generated forward sweep runs once; the generated backward sweep then runs once
-    per output element, with one-hot cotangents (zeros for the other output leaves).
-    The derivative rules are not batch-aware yet, so each basis vector is its own
-    backward sweep.
+    The generated forward sweep runs once; the batched backward sweep then runs once
+    on all one-hot cotangents (a leading batch axis on every adjoint), or once per
+    ``chunk_size`` of them.  A sweep using something with no batched form (see the
+    README) runs once per output element instead; the results are the same.
 
     Args:
       fun: a Python function with readable source; its output may be any pytree of
@@ -476,9 +586,8 @@ def jacrev(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
       holomorphic: ``fun`` is holomorphic; inputs and outputs must be complex.
       allow_int: allow integer or boolean differentiated inputs; their Jacobian
         blocks are zeros of dtype :data:`s2sad.float0`.
-      chunk_size: ``None`` or a positive int: the number of basis vectors per group.
-        Each basis vector is still its own sweep, so results and cost do not depend
-        on it.
+      chunk_size: ``None`` or a positive int: the number of basis vectors per
+        batched sweep (bounds memory; the results do not depend on it).
       grad_vars: not available yet (raises ``ValueError`` when given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
@@ -523,8 +632,10 @@ class _NotScalar(Exception):
 
 
 def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, api_name,
-                 out_like=None, first=None):
-    """One forward-mode sweep per input basis vector.
+                 out_like=None, first=None, bdv=None):
+    """The Jacobian by forward mode: with a batched forward-mode function ``bdv``, one
+    sweep per chunk of input basis vectors (all differentiated leaves together), else
+    one sweep per basis vector.
 
     ``out_like(out)`` gives the tree whose structure and dtypes the output tangent
     is paired with (default: the output itself); ``first(out, aux)`` runs after the
@@ -541,10 +652,10 @@ def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
     tangents = [list(z) for z in zeros]
     state = {}
 
-    def sweep():
+    def sweep(function=dv.function):
         trees = {name: pytree.unflatten(in_defs[j], tangents[j])
                  for j, name in enumerate(names)}
-        result, t_out = dv.function(*args, **kwargs, **trees)
+        result, t_out = function(*args, **kwargs, **trees)
         if not state:
             out, aux = result if has_aux else (result, None)
             if first is not None:
@@ -559,10 +670,35 @@ def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
                              for o in like_leaves]
         return _grad_leaves(t_out, state["like"])
 
-    for j, leaves in enumerate(in_leaves):
+    flat = [x for leaves in in_leaves for x in leaves]
+    groups = _chunks(sum(int(np.size(x)) for x in flat), chunk_size) if bdv is not None else []
+    for group in groups:
+        if not len(group):
+            continue
+        c = len(group)
+        seeds, spans = _basis_block(flat, group.start, group.stop)
+        it = iter(seeds)
+        for j, leaves in enumerate(in_leaves):
+            tangents[j] = [next(it) for _ in leaves]
+        t_leaves = sweep(bdv.function)
+        it = iter(spans)
+        for j, leaves in enumerate(in_leaves):
+            for n, x in enumerate(leaves):
+                lo, hi, a, b = next(it)
+                if lo >= hi:
+                    continue
+                for i, tl in enumerate(t_leaves):
+                    buf = state["bufs"][i][j][n]
+                    if buf is None or tl is None:
+                        continue
+                    tl = _batched_leaf(tl, c, state["leaves"][i], api_name)
+                    _store(buf, (Ellipsis, slice(lo, hi)), np.moveaxis(tl[a:b], 0, -1))
+    if bdv is not None:
+        tangents = [list(z) for z in zeros]
+    for j, leaves in enumerate(in_leaves if bdv is None else ()):
         for n, x in enumerate(leaves):
             for group in _chunks(int(np.size(x)), chunk_size):
-                for k in group:  # one forward sweep per basis vector (rules not batched yet)
+                for k in group:  # one forward sweep per basis vector
                     tangents[j][n] = hots[j][n](k)
                     t_leaves = sweep()
                     for i, tl in enumerate(t_leaves):
@@ -587,11 +723,12 @@ def _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, a
 def jacfwd(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, *, chunk_size: Optional[int] = None,
            grad_vars: Any = None, return_value: bool = False) -> Callable:
-    """Jacobian of ``fun`` by forward mode: one sweep per input element.
+    """Jacobian of ``fun`` by forward mode: one batched forward-mode sweep.
 
-    Runs the generated forward-mode function once per input basis vector (one-hot
-    tangents, zeros for the other inputs). The derivative rules are not batch-aware
-    yet, so each basis vector is its own sweep.
+    Runs the batched forward-mode function once on all one-hot tangents of all
+    differentiated leaves (a leading batch axis on every tangent), or once per
+    ``chunk_size`` of them; the primal computation runs once per sweep.  A function
+    with no batched form runs once per input element instead.
 
     Args:
       fun: a Python function with readable source; its output may be any pytree of
@@ -601,9 +738,8 @@ def jacfwd(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
       has_aux: ``fun`` returns ``(output, aux)``; ``aux`` may be any Python object
         (JAX requires arrays; s2sad does not).
       holomorphic: ``fun`` is holomorphic; inputs and outputs must be complex.
-      chunk_size: ``None`` or a positive int: the number of basis vectors per group.
-        Each basis vector is still its own sweep, so results and cost do not depend
-        on it.
+      chunk_size: ``None`` or a positive int: the number of basis vectors per
+        batched sweep (bounds memory; the results do not depend on it).
       grad_vars: not available yet (raises ``ValueError`` when given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
@@ -648,11 +784,13 @@ def _jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_siz
         if reverse:
             _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
             out_def, inner, out, aux = _jacrev_call(dv, wrt, args, kwargs, fun, has_aux,
-                                                    holomorphic, chunk_size, api_name)
+                                                    holomorphic, chunk_size, api_name,
+                                                    cache.batched)
         else:
             _check_forward_inputs(fun, args, wrt, api_name, holomorphic)
             out_def, inner, out, aux = _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux,
-                                                    holomorphic, chunk_size, api_name)
+                                                    holomorphic, chunk_size, api_name,
+                                                    bdv=cache.batched)
         return _result(_assemble(out_def, inner, single), out, aux, has_aux, return_value)
 
     return _mark(wrapper, original, fun, api_name, argnums=argnums,
@@ -668,8 +806,9 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
     """Hessian of ``fun`` by forward-over-reverse: ``jacfwd`` of the generated gradient.
 
     The generated gradient (reverse mode, joint sweep) is differentiated again in
-    forward mode, once per input element. For a function with an array output, the
-    gradient is seeded with each output basis vector in turn, so the Hessian has
+    forward mode, with one batched sweep for all input elements where it can be. For a
+    function with an array output, the gradient is seeded with each output basis vector
+    in turn, so the Hessian has
     shape ``out.shape + in.shape + in.shape``.
 
     Args:
@@ -723,7 +862,7 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
                     "has_aux=True if the extra values are auxiliary data."
                     % _fun_name(fun)) from None
             dv = _derivative(inner, "jvp", wrt, True)
-            state.update(key=key, wrt=wrt, dv=dv, seed=seed)
+            state.update(key=key, wrt=wrt, dv=dv, seed=seed, batched=_batched(dv))
         return state["dv"], state["wrt"], state["seed"]
 
     def value_of(vaux):
@@ -749,7 +888,8 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
             kw[seed] = seed_value
             return _jacfwd_call(dv, wrt, args, kw, fun, True, holomorphic, None, "hessian",
                                 out_like=like, first=lambda g, vaux: check_value(
-                                    value_of(vaux), scalar_required))
+                                    value_of(vaux), scalar_required),
+                                bdv=state["batched"])
 
         try:
             g_def, inner, _, vaux = run(1.0, True)

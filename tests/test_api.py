@@ -530,9 +530,23 @@ def test_second_call_does_not_retransform():
     f = s2sad.grad(sin_sum)
     f(np.ones(2))
     count = compiler.stats["transforms"]
-    f(np.ones(3))
+    f(np.ones(2) * 3.0)
     s2sad.grad(sin_sum)(np.ones(2))
     assert compiler.stats["transforms"] == count
+
+
+def test_each_new_shape_is_specialised_up_to_a_limit():
+    from s2sad import api
+
+    def fresh(x):
+        return np.sum(np.sin(x))
+
+    f = s2sad.grad(fresh)
+    count = compiler.stats["transforms"]
+    for n in range(1, api._MAX_SPECIALISED + 4):
+        np.testing.assert_allclose(f(np.full(n, 0.5)), np.cos(np.full(n, 0.5)))
+    # one specialised compilation per shape, then one shared by every later shape
+    assert compiler.stats["transforms"] - count == api._MAX_SPECIALISED + 1
 
 
 def test_core_cache_returns_the_same_derivative():

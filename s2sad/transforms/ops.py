@@ -5,6 +5,7 @@ namespace.  Output: an :class:`Op` giving its kind and, for calls, operators,
 subscripts and attributes, the rule key and the argument nodes.  Shared by
 activity analysis and both AD modes, so they agree on what is differentiable.
 """
+import builtins
 import dataclasses
 import operator
 
@@ -54,8 +55,14 @@ def is_among(obj, collection):
 
 
 def resolve(node, namespace):
-    """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError."""
+    """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError.
+
+    A name missing from ``namespace`` is looked up among Python's builtins, as Python
+    does (the desugaring pass writes ``len(xs)`` into loops the user wrote without it).
+    """
     if isinstance(node, gast.Name):
+        if node.id not in namespace and hasattr(builtins, node.id):
+            return getattr(builtins, node.id)
         return namespace[node.id]
     if isinstance(node, gast.Attribute):
         try:

@@ -67,11 +67,32 @@ class ZeroSimplifier(gast.NodeTransformer):
                 return left
             if is_zero(left) or is_zero(right):
                 return zero()
+            if rv is not None and _negation(left):  # (-a) * 2 -> a * -2
+                return gast.BinOp(left=left.operand, op=op,
+                                  right=gast.Constant(value=-rv, kind=None))
+            if lv is not None and _negation(right):  # 2 * (-a) -> -2 * a
+                return gast.BinOp(left=gast.Constant(value=-lv, kind=None), op=op,
+                                  right=right.operand)
+            inner = _number(right.left) if isinstance(right, gast.BinOp) and isinstance(
+                right.op, gast.Mult) else None
+            if lv is not None and inner is not None:  # 2 * (3 * a) -> 6 * a
+                folded = _fold(op, lv, inner)
+                if folded is not None:
+                    return gast.BinOp(left=gast.Constant(value=folded, kind=None), op=op,
+                                      right=right.right)
         if isinstance(op, gast.Div):
             if rv == 1:
                 return left
             if is_zero(left):
                 return zero()
+        if isinstance(op, (gast.Add, gast.Sub)) and isinstance(right, gast.BinOp) and \
+                isinstance(right.op, gast.Mult) and _negation(right.left) != _negation(
+                    right.right):
+            # a + (-b) * c -> a - b * c
+            product = gast.BinOp(left=_unnegated(right.left), op=right.op,
+                                 right=_unnegated(right.right))
+            flipped = gast.Sub() if isinstance(op, gast.Add) else gast.Add()
+            return gast.BinOp(left=left, op=flipped, right=product)
         if isinstance(op, gast.Add):
             if is_zero(left):
                 return right
@@ -103,6 +124,12 @@ class ZeroSimplifier(gast.NodeTransformer):
                 return gast.Constant(value=-value, kind=None)
             if isinstance(node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
                 return node.operand.operand
+            operand = node.operand
+            if isinstance(operand, gast.BinOp) and isinstance(operand.op, gast.Mult):
+                lv = _number(operand.left)
+                if lv is not None:  # -(2 * a) -> -2 * a
+                    return gast.BinOp(left=gast.Constant(value=-lv, kind=None), op=operand.op,
+                                      right=operand.right)
         return node
 
     def visit_Call(self, node):
@@ -129,6 +156,14 @@ def _drop_default_args(call, func):
                 or type(arg.value) is not type(param.default)):
             return
         call.args.pop()
+
+
+def _negation(node):
+    return isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+
+
+def _unnegated(node):
+    return node.operand if _negation(node) else node
 
 
 def zero():
@@ -346,7 +381,10 @@ def _dead(stmts, namespace, live):
                 if body_live <= loop_live:
                     break
                 loop_live |= body_live
-            if _empty(body) and is_pure(head, namespace) and not _has_break(stmt.body):
+            sets = {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)} \
+                if isinstance(stmt, gast.For) else set()
+            if (_empty(body) and is_pure(head, namespace) and not _has_break(stmt.body)
+                    and not sets & live):  # a loop variable read after the loop
                 continue
             stmt = copy.copy(stmt)
             stmt.body = body or [gast.Pass()]

@@ -1,0 +1,693 @@
+"""Batched sweeps: one backward (or forward-mode) sweep for many basis vectors.
+
+Input: a compiled :class:`~s2sad.compiler.Derivative` in split reverse mode
+(``vjp``: its ``f_backward(residuals, bout)``) or forward mode (``jvp``: its
+``jvp_f(*args, dx=...)``), with the gast functions the compiler kept.  Output: a
+:class:`Batched` holding ``f_backward_batched`` / ``jvp_f_batched``, the same
+function where the seed (tangent) parameters and everything computed from them
+carry a leading batch axis: a value of primal shape ``s`` has shape
+``(nb,) + s`` (see :mod:`s2sad.batched`).  Primal values stay unbatched and are
+computed once per sweep; branches and loop counts depend on primal values only.
+
+A dataflow marks the batched names; every statement reading one is rewritten
+by the table below (:data:`REWRITES`).  Anything outside it raises
+:class:`NotBatchable`, and the caller falls back to one sweep per basis vector;
+:data:`UNSUPPORTED` lists what that is, for the README.
+"""
+import ast
+import copy
+import functools
+
+import gast
+import numpy as np
+
+from .. import batched as batched_module
+from .. import runtime
+from ..codegen import compose, load, render
+from ..transforms.ops import resolve
+
+__all__ = ["batched", "why_not", "Batched", "NotBatchable", "UNSUPPORTED",
+           "unsupported_markdown"]
+
+
+class NotBatchable(Exception):
+    """The sweep uses a construct that has no batch-aware form."""
+
+
+class Batched:
+    """A batched sweep: ``backward`` (vjp) or ``function`` (jvp), and its ``source``."""
+
+    def __init__(self, mode, func, source, tangent_params=None):
+        self.mode, self.source, self.tangent_params = mode, source, tangent_params
+        if mode == "vjp":
+            self.backward = func
+        else:
+            self.function = func
+
+
+# --- the table -----------------------------------------------------------------------
+
+_B = batched_module
+#: runtime helper -> (batched counterpart, positions that hold batched values; a primal
+#: value there is broadcast over the batch, except in the optional positions)
+REWRITES = {
+    runtime.unbroadcast: (_B.unbroadcast, (0,)),
+    runtime.broadcast_like: (_B.broadcast_like, (0,)),
+    runtime.unreduce: (_B.unreduce, (0,)),
+    runtime.unreduce_mean: (_B.unreduce_mean, (0,)),
+    runtime.unreduce_extremum: (_B.unreduce_extremum, (0,)),
+    runtime.unreduce_prod: (_B.unreduce_prod, (0,)),
+    runtime.unslice: (_B.unslice, (0,)),
+    runtime.add_at: (_B.add_at, (0, 2)),
+    runtime.added_at: (_B.added_at, (0, 2)),
+    runtime.setitem: (_B.setitem, (0, 2), (2,)),
+    runtime.tie_share: (_B.tie_share, (0,)),
+    runtime.matmul_adjoint_a: (_B.matmul_adjoint_a, (0,)),
+    runtime.matmul_adjoint_b: (_B.matmul_adjoint_b, (0,)),
+    runtime.dot_adjoint_a: (_B.dot_adjoint_a, (0,)),
+    runtime.dot_adjoint_b: (_B.dot_adjoint_b, (0,)),
+    np.sum: (_B.sum, (0,)),
+    np.mean: (_B.mean, (0,)),
+    np.reshape: (_B.reshape, (0,)),
+    np.transpose: (_B.transpose, (0,)),
+}
+#: functions that are batch-safe as they are: structure-aware sums, elementwise casts
+SAFE_CALLS = (runtime.add_grad, runtime.astype_like, np.real, np.imag, np.conj,
+              np.conjugate, np.negative, np.positive, np.copy)
+#: broadcasting elementwise functions: the batched operand is lifted to the others' rank
+ELEMENTWISE = (np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.where)
+#: methods of a batched array -> batched function (None: safe as it is)
+METHODS = {"sum": _B.sum, "mean": _B.mean, "reshape": _B.reshape, "transpose": _B.transpose,
+           "copy": None, "astype": None, "conj": None, "conjugate": None}
+
+#: runtime helpers that only ever read primal values (never adjoints or tangents)
+PRIMAL_ONLY = (runtime.abs_sign, runtime.clip_mask, runtime.invert_axes, runtime.method_axes,
+               runtime.log_base, runtime.xlogy, runtime.split_aux, runtime.zeros_like)
+
+#: Functions with no batch-aware form: a sweep that applies one to an adjoint or tangent
+#: falls back to one sweep per basis vector.  (function, what uses it)
+NOT_BATCH_AWARE = [
+    (runtime.append, "`list.append` of a differentiated value"),
+    (runtime.extend, "`list.extend` of differentiated values"),
+    (runtime.split_list, "`xs + [...]` of lists"),
+    (runtime.tail_list, "`xs + ys` of lists"),
+    (runtime.as_sequence, "loops over lists, tuples or dicts of differentiated values"),
+    (runtime.sequence_adjoint, "loops over lists, tuples or dicts of differentiated values"),
+    (runtime.spread, "builtin `sum` of a list"),
+    (runtime.restack, "`list(x)` / `tuple(x)` of an array"),
+    (runtime.extremum_parts, "builtin `max` / `min`"),
+    (runtime.extremum_tangent, "builtin `max` / `min`"),
+    (runtime.unitem, "`x.item()`"),
+    (runtime.item_of, "`x.item()`"),
+    (runtime.unattr, "namedtuple and dataclass fields"),
+    (runtime.unconcatenate, "`np.concatenate`"),
+    (runtime.unstack, "`np.stack`"),
+    (runtime.unpack_like, "`np.array` of a list"),
+    (runtime.fill_zeros, "`np.concatenate` / `np.stack` (differentiated again)"),
+    (np.concatenate, "`np.concatenate`"),
+    (np.stack, "`np.stack`"),
+    (np.array, "`np.array` / `np.asarray` of a list"),
+    (np.asarray, "`np.array` / `np.asarray` of a list"),
+    (np.cumsum, "`np.cumsum`"),
+    (np.flip, "`np.flip`"),
+    (np.swapaxes, "`np.swapaxes`"),
+    (np.moveaxis, "`np.moveaxis`"),
+    (np.squeeze, "`np.squeeze`"),
+    (np.expand_dims, "`np.expand_dims`"),
+    (np.ravel, "`np.ravel`"),
+    (np.broadcast_to, "`np.broadcast_to`"),
+    (np.outer, "`np.outer`"),
+]
+
+#: Constructs that make a sweep fall back (besides the functions above).
+UNSUPPORTED = [
+    ("any other function or method (`.T`, `.ravel()`, `.squeeze()`) applied to an adjoint "
+     "or tangent", "only the functions in `s2sad.transforms.batch.REWRITES`, `SAFE_CALLS`, "
+     "`ELEMENTWISE` and `METHODS` have batch-aware forms"),
+    ("a product of two batched values, or `**` with a batched exponent",
+     "not linear in the seed; generated sweeps never do it, user rules may"),
+    ("a batched value pushed on the tape, used as a condition, loop bound, index or in "
+     "`assert`", "the tape and control flow hold primal values only"),
+    ("recursive user functions", "their sweeps are compiled lazily"),
+    ("a user function whose own sweep falls back", "batching is all or nothing per sweep"),
+]
+
+
+def unsupported_markdown():
+    """The :data:`UNSUPPORTED` table as Markdown (the README's Jacobians section)."""
+    uses = {}
+    for func, use in NOT_BATCH_AWARE:
+        uses.setdefault(use, []).append("`%s`" % _qualified(func))
+    rows = ["| falls back to one sweep per basis vector | because |", "|---|---|"]
+    rows += ["| %s | no batch-aware form of %s |" % (use, ", ".join(funcs))
+             for use, funcs in uses.items()]
+    rows += ["| %s | %s |" % row for row in UNSUPPORTED]
+    return "\n".join(rows)
+
+
+def _qualified(func):
+    module = "np" if (getattr(func, "__module__", "") or "").startswith("numpy") else \
+        "runtime"
+    return "%s.%s" % (module, func.__name__)
+
+
+# --- entry point ---------------------------------------------------------------------
+
+def batched(dv):
+    """The :class:`Batched` sweep of derivative ``dv``, or ``None`` (see :func:`why_not`).
+
+    Compiled once per derivative and kept on it.
+    """
+    found = dv.__dict__.get("_batched")
+    if found is None:
+        try:
+            found = (_build(dv), None)
+        except NotBatchable as err:
+            found = (None, str(err))
+        dv._batched = found
+    return found[0]
+
+
+def why_not(dv):
+    """Why ``dv`` has no batched sweep (``None`` if it has one)."""
+    batched(dv)
+    return dv._batched[1]
+
+
+def _build(dv):
+    inner = getattr(dv, "inner", None)
+    if inner is not None:  # a bound method: the function's sweep, self passed first
+        found = batched(inner)
+        if found is None:
+            raise NotBatchable(why_not(inner))
+        if dv.mode == "vjp":
+            return found
+        return Batched("jvp", functools.partial(found.function, dv.function.args[0]),
+                       found.source, found.tangent_params)
+    if dv.mode not in ("vjp", "jvp") or not hasattr(dv, "functions"):
+        raise NotBatchable("mode %s has no batched sweep" % dv.mode)
+    if dv.mode == "vjp":
+        fdef = next(f for f in dv.functions if f.name == dv.name + "_backward")
+        roots = [fdef.args.args[1].id]
+    else:
+        fdef = dv.functions[0]
+        roots = list(dv.tangent_params)
+    imports = copy.copy(dv.imports)
+    imports.bound = dict(dv.imports.bound)
+    imports.namer = copy.deepcopy(dv.imports.namer)
+    rewriter = _Rewriter(dv, imports, roots)
+    new = rewriter.function(copy.deepcopy(fdef))
+    header, body = render([new], dv.comments, imports)
+    name = new.name
+    module = load("\n".join(header) + "\n\n\n" + body + "\n", "%s__batched" % name,
+                  imports.bound)
+    headers, bodies = list(dv.header), [dv.body]
+    for helper in _all_helpers(dv):
+        headers += helper.header
+        bodies.append(helper.body)
+    headers += header
+    bodies.append(body)
+    for helper in rewriter.helpers:
+        headers += helper.header
+        bodies.append(helper.body)
+    original = dv.source.split('"""')[1].rstrip("\n")  # the generated module's docstring
+    doc = "%s; batched: %s runs once for a batch of %s (a leading batch axis on every %s).\n" % (
+        original.rstrip("."), name, "cotangents" if dv.mode == "vjp" else "tangents",
+        "adjoint" if dv.mode == "vjp" else "tangent")
+    result = Batched(dv.mode, getattr(module, name), compose(doc, headers, bodies),
+                     getattr(dv, "tangent_params", None))
+    result.header, result.body = header, body
+    result._helpers = list(rewriter.helpers)
+    return result
+
+
+# --- the rewrite ---------------------------------------------------------------------
+
+def _reads(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)}
+
+
+def _stores(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
+def _name(name, ctx=None):
+    return gast.Name(id=name, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def _call(func, args, keywords=()):
+    return gast.Call(func=func, args=list(args), keywords=list(keywords))
+
+
+def _is_number(node):
+    return isinstance(node, gast.Constant) and isinstance(node.value, (int, float, complex)) \
+        and not isinstance(node.value, bool)
+
+
+def _is_simple(node):
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    return isinstance(node, gast.Attribute) and _is_simple(node.value)
+
+
+def _is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name)
+            and stmt.value.id.startswith("__s2sad_comment_"))
+
+
+class _Rewriter:
+    """Rewrites one generated function into its batched form."""
+
+    def __init__(self, dv, imports, roots):
+        self.dv, self.imports, self.roots = dv, imports, roots
+        self.helpers = []
+        self.module = None
+        self.nb_used = False
+
+    # names
+    def batched_ref(self, attr):
+        if self.module is None:
+            self.module = self.imports.bind("batched", batched_module)
+        return gast.Attribute(value=_name(self.module), attr=attr, ctx=gast.Load())
+
+    def nb(self):
+        self.nb_used = True
+        return _name(self.nb_name)
+
+    # dataflow
+    def analyse(self, fdef):
+        self.batched = set(self.roots)
+        changed = True
+        while changed:
+            before = len(self.batched)
+            for node in gast.walk(fdef):
+                if isinstance(node, gast.Assign) and _reads(node.value) & self.batched:
+                    for target in node.targets:
+                        self.batched |= _stores(self.batched_part(target, node.value))
+                elif isinstance(node, gast.AugAssign) and _reads(node) & self.batched:
+                    self.batched |= _stores(node.target)
+            changed = len(self.batched) != before
+        taken = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+        self.temps = iter("_u%d" % i for i in range(1, 10 ** 6) if "_u%d" % i not in taken)
+        self.nb_name = "nb" if "nb" not in taken else next(
+            n for n in ("_nb", "nb_", "_nb_") if n not in taken)
+        self.arrays = self.known_arrays(fdef)
+
+    def batched_part(self, target, value):
+        """The part of assignment target ``target`` that receives batched values: the
+        tangent of ``(y, dy) = jvp_f(...)``, else all of it."""
+        if self.dv.mode == "jvp" and isinstance(value, gast.Call):
+            try:
+                func = resolve(value.func, self.imports.bound)
+            except KeyError:
+                return target
+            if self.helper(func) is not None:
+                if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
+                    raise NotBatchable("the result of a forward-mode helper is not unpacked")
+                return target.elts[1]
+        return target
+
+    def known_arrays(self, fdef):
+        """Batched names that are arrays on every assignment (not containers)."""
+        kinds = {}
+        for node in gast.walk(fdef):
+            if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
+                    node.targets[0], gast.Name):
+                array = isinstance(node.value, (gast.BinOp, gast.UnaryOp))
+                name = node.targets[0].id
+                kinds[name] = kinds.get(name, True) and array
+            else:
+                for name in _stores(node) if isinstance(node, (gast.Assign, gast.For)) else ():
+                    kinds[name] = False
+        return {n for n, array in kinds.items() if array}
+
+    def is_batched(self, node):
+        return bool(_reads(node) & self.batched)
+
+    # functions
+    def function(self, fdef):
+        self.analyse(fdef)
+        body = self.block(fdef.body)
+        if self.nb_used:
+            root = self.roots[0]
+            body.insert(0, gast.Assign(targets=[_name(self.nb_name, gast.Store())],
+                                       value=_call(self.batched_ref("size"), [_name(root)]),
+                                       type_comment=None))
+        fdef.body = body
+        fdef.name = fdef.name + "_batched"
+        return fdef
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return out
+
+    def statement(self, stmt):
+        if _is_comment(stmt):
+            return [stmt]
+        if isinstance(stmt, gast.AugAssign):
+            stmt = gast.Assign(targets=[_rename_ctx(stmt.target, gast.Store())],
+                               value=gast.BinOp(left=_rename_ctx(stmt.target, gast.Load()),
+                                                op=stmt.op, right=stmt.value),
+                               type_comment=None)
+        if isinstance(stmt, gast.Assign):
+            return self.assign(stmt)
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            if self.is_batched(head):
+                raise NotBatchable("a batched value decides control flow")
+            if isinstance(stmt, gast.For) and _stores(stmt.target) & self.batched:
+                raise NotBatchable("a loop variable is batched")
+            stmt.body = self.block(stmt.body)
+            stmt.orelse = self.block(stmt.orelse)
+            return [stmt]
+        if isinstance(stmt, gast.Return):
+            return self.ret(stmt)
+        if isinstance(stmt, (gast.Pass, gast.Break, gast.Continue)):
+            return [stmt]
+        if isinstance(stmt, gast.Expr) and not self.is_batched(stmt):
+            return [stmt]
+        raise NotBatchable("statement %s with a batched value" % type(stmt).__name__)
+
+    def assign(self, stmt):
+        targets = set().union(*(_stores(t) for t in stmt.targets))
+        for target in stmt.targets:
+            if not isinstance(target, (gast.Name, gast.Tuple, gast.List)):
+                if self.is_batched(target) or self.is_batched(stmt.value):
+                    raise NotBatchable("a write into a batched value")
+                return [stmt]
+        if not self.is_batched(stmt.value):
+            if targets & self.batched:  # an adjoint initialised from primal values
+                if not all(isinstance(t, gast.Name) for t in stmt.targets):
+                    raise NotBatchable("unpacking a primal value into batched names")
+                stmt.value = self.to_batched(stmt.value)
+            return [stmt]
+        pre = []
+        stmt.value = self.expr(stmt.value, pre)
+        return pre + [stmt]
+
+    def ret(self, stmt):
+        pre = []
+        value = stmt.value
+        if not isinstance(value, gast.Tuple):
+            raise NotBatchable("a return that is not a tuple")
+        if self.dv.mode == "vjp":
+            value.elts = [self.batched_operand(e, pre) for e in value.elts]
+        else:
+            value.elts[1] = self.batched_operand(value.elts[1], pre)
+            if self.is_batched(value.elts[0]):
+                raise NotBatchable("a batched value in the primal output")
+        return pre + [stmt]
+
+    def batched_operand(self, node, pre):
+        """``node`` as a batched value (primal values are broadcast over the batch)."""
+        if self.is_batched(node):
+            return self.expr(node, pre)
+        return self.to_batched(node)
+
+    def to_batched(self, node):
+        if isinstance(node, gast.Constant) and node.value is None:
+            return node
+        if isinstance(node, gast.Tuple):
+            node.elts = [self.to_batched(e) for e in node.elts]
+            return node
+        if isinstance(node, gast.Call) and not node.keywords and len(node.args) == 1:
+            try:
+                func = resolve(node.func, self.imports.bound)
+            except KeyError:
+                func = None
+            if func is runtime.zeros_like:
+                return _call(self.batched_ref("zeros_like"), [node.args[0], self.nb()])
+        return _call(self.batched_ref("broadcast"), [node, self.nb()])
+
+    # expressions
+    def hoist(self, node, pre):
+        """``node`` as a simple operand, assigning it to a temporary first if needed."""
+        if _is_simple(node):
+            return node
+        name = next(self.temps)
+        pre.append(gast.Assign(targets=[_name(name, gast.Store())], value=node,
+                               type_comment=None))
+        return _name(name)
+
+    def lift(self, node, others, pre):
+        """Batched ``node`` lifted to the rank of the primal operands ``others``."""
+        likes = [self.hoist(o, pre) for o in others if not _is_number(o)]
+        if not likes:
+            return node, others
+        # hoisted operands replace the originals (each is evaluated once)
+        it = iter(likes)
+        others = [o if _is_number(o) else next(it) for o in others]
+        lifted = _call(self.batched_ref("lift"), [node] + [copy.deepcopy(x) for x in likes])
+        return lifted, others
+
+    def expr(self, node, pre):
+        if not self.is_batched(node):
+            return node
+        if isinstance(node, gast.Name):
+            return node
+        if isinstance(node, gast.BinOp):
+            return self.binop(node, pre)
+        if isinstance(node, gast.UnaryOp):
+            if not isinstance(node.op, (gast.USub, gast.UAdd)):
+                raise NotBatchable("operator %s on a batched value" % type(node.op).__name__)
+            node.operand = self.expr(node.operand, pre)
+            return node
+        if isinstance(node, (gast.Tuple, gast.List)):
+            node.elts = [self.expr(e, pre) for e in node.elts]
+            return node
+        if isinstance(node, gast.Dict):
+            if any(k is not None and self.is_batched(k) for k in node.keys):
+                raise NotBatchable("a batched dict key")
+            node.values = [self.expr(v, pre) for v in node.values]
+            return node
+        if isinstance(node, gast.Subscript):
+            return self.subscript(node, pre)
+        if isinstance(node, gast.Attribute):
+            if node.attr in ("real", "imag"):
+                node.value = self.expr(node.value, pre)
+                return node
+            raise NotBatchable("attribute .%s of a batched value" % node.attr)
+        if isinstance(node, gast.Call):
+            return self.call(node, pre)
+        raise NotBatchable("%s with a batched value" % type(node).__name__)
+
+    def binop(self, node, pre):
+        lb, rb = self.is_batched(node.left), self.is_batched(node.right)
+        left, right = self.expr(node.left, pre), self.expr(node.right, pre)
+        op = node.op
+        if isinstance(op, gast.MatMult):
+            if lb and rb:
+                raise NotBatchable("a product of two batched values")
+            func = "matmul_left" if lb else "matmul_right"
+            return _call(self.batched_ref(func), [left, right])
+        if not isinstance(op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)):
+            raise NotBatchable("operator %s on a batched value" % type(op).__name__)
+        if lb and rb:
+            if not isinstance(op, (gast.Add, gast.Sub)):
+                raise NotBatchable("a product of two batched values")
+            node.left, node.right = left, right
+            return node
+        if isinstance(op, gast.Pow):
+            if rb or not _is_number(right):
+                raise NotBatchable("** with a batched exponent or a primal array exponent")
+            node.left = left
+            return node
+        if lb:
+            node.left, (node.right,) = self.lift(left, [right], pre)
+        else:
+            node.right, (node.left,) = self.lift(right, [left], pre)
+        return node
+
+    def subscript(self, node, pre):
+        if self.is_batched(node.slice):
+            raise NotBatchable("a batched index")
+        if _separated_advanced(node.slice):
+            raise NotBatchable("indices that may be arrays separated by a slice "
+                               "(x[i, :, j]): NumPy moves their axes first")
+        value = self.expr(node.value, pre)
+        index = node.slice
+        if isinstance(index, gast.Constant) and isinstance(index.value, str):
+            node.value = value
+            return node  # a dict key: containers are indexed as they are
+        if isinstance(value, gast.Name) and value.id in self.arrays:
+            full = gast.Slice(lower=None, upper=None, step=None)
+            elts = index.elts if isinstance(index, gast.Tuple) else [index]
+            node.value, node.slice = value, gast.Tuple(elts=[full] + list(elts),
+                                                       ctx=gast.Load())
+            return node
+        return _call(self.batched_ref("get"), [value, _slice_expr(index)])
+
+    def call(self, node, pre):
+        func_node = node.func
+        if isinstance(func_node, gast.Attribute) and self.is_batched(func_node.value):
+            return self.method(node, pre)
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            raise NotBatchable("*args in a call with batched arguments")
+        try:
+            func = resolve(func_node, self.imports.bound)
+        except KeyError:
+            raise NotBatchable("a call of %s" % _text(func_node)) from None
+        flags = [self.is_batched(a) for a in node.args]
+        kflags = {k.arg: self.is_batched(k.value) for k in node.keywords}
+        if _among(func, SAFE_CALLS):
+            return self.plain_call(node, pre)
+        if _among(func, ELEMENTWISE):
+            if any(kflags.values()):
+                raise NotBatchable("a batched keyword argument of %s" % _text(func_node))
+            return self.elementwise(node, flags, pre)
+        rewrite = _get(REWRITES, func)
+        if rewrite is not None:
+            target, positions, optional = (rewrite + ((),))[:3]
+            if any(kflags.values()) or any(f and i not in positions for i, f in enumerate(flags)):
+                raise NotBatchable("%s with a batched argument in a position that is not "
+                                   "batch-aware" % _text(func_node))
+            args = [self.expr(a, pre) if f else
+                    (self.to_batched(a) if i in positions and i not in optional else a)
+                    for i, (a, f) in enumerate(zip(node.args, flags))]
+            node.func, node.args = self.batched_ref(target.__name__), args
+            return node
+        if func is np.matmul or func is np.dot:
+            if len(node.args) != 2 or node.keywords or all(flags):
+                raise NotBatchable("%s of two batched values" % _text(func_node))
+            side = "left" if flags[0] else "right"
+            name = ("matmul_" if func is np.matmul else "dot_") + side
+            return _call(self.batched_ref(name), [self.expr(a, pre) for a in node.args])
+        helper = self.helper(func)
+        if helper is not None:
+            return self.helper_call(node, func, helper, flags, kflags, pre)
+        raise NotBatchable("a call of %s with a batched argument" % _text(func_node))
+
+    def plain_call(self, node, pre):
+        node.args = [self.expr(a, pre) for a in node.args]
+        for k in node.keywords:
+            k.value = self.expr(k.value, pre)
+        return node
+
+    def elementwise(self, node, flags, pre):
+        if sum(flags) > 1:
+            if node.func and _text(node.func).endswith("where") and not flags[0]:
+                node.args = [self.expr(a, pre) for a in node.args]
+                return node  # both branches batched, the condition primal
+            raise NotBatchable("%s of two batched values" % _text(node.func))
+        if flags and flags[0] and _text(node.func).endswith("where"):
+            raise NotBatchable("np.where with a batched condition")
+        i = flags.index(True)
+        others = [a for j, a in enumerate(node.args) if j != i]
+        lifted, others = self.lift(self.expr(node.args[i], pre), others, pre)
+        it = iter(others)
+        node.args = [lifted if j == i else next(it) for j in range(len(node.args))]
+        return node
+
+    def method(self, node, pre):
+        attr = node.func.attr
+        if attr not in METHODS:
+            raise NotBatchable("method .%s of a batched value" % attr)
+        if any(self.is_batched(a) for a in node.args) or any(
+                self.is_batched(k.value) for k in node.keywords):
+            raise NotBatchable("a batched argument of .%s" % attr)
+        value = self.expr(node.func.value, pre)
+        target = METHODS[attr]
+        if target is None:
+            node.func.value = value
+            return node
+        return _call(self.batched_ref(target.__name__), [value] + node.args, node.keywords)
+
+    # user functions (their generated sweeps)
+    def helper(self, func):
+        for h in _all_helpers(self.dv):
+            if self.dv.mode == "vjp" and getattr(h, "backward", None) is func:
+                return h
+            if self.dv.mode == "jvp" and getattr(h, "function", None) is func:
+                return h
+        if getattr(func, "__module__", "") and "s2sad" in type(func).__module__:
+            raise NotBatchable("a recursive function")
+        return None
+
+    def helper_call(self, node, func, helper, flags, kflags, pre):
+        found = batched(helper)
+        if found is None:
+            raise NotBatchable("user function %s: %s" % (helper.name, why_not(helper)))
+        if found not in self.helpers:
+            self.helpers.append(found)
+            self.helpers.extend(h for h in getattr(found, "_helpers", []) if h not in
+                                self.helpers)
+        name = self.imports.bind(_text(node.func) + "_batched",
+                                 found.backward if helper.mode == "vjp" else found.function)
+        if helper.mode == "vjp":  # f_backward(residuals, bout)
+            if flags[0] or len(node.args) != 2:
+                raise NotBatchable("a batched residual of %s" % helper.name)
+            node.args[1] = self.batched_operand(node.args[1], pre)
+        else:  # jvp_f(*primals, dx=...): tangents are keywords
+            if any(flags):
+                raise NotBatchable("a batched primal argument of %s" % helper.name)
+            tangents = set(helper.tangent_params)
+            for k in node.keywords:
+                if k.arg in tangents:
+                    k.value = self.batched_operand(k.value, pre)
+                elif kflags.get(k.arg):
+                    raise NotBatchable("a batched argument of %s" % helper.name)
+        node.func = _name(name)
+        return node
+
+
+def _all_helpers(dv):
+    out, todo = [], list(getattr(dv, "helpers", []))
+    while todo:
+        h = todo.pop()
+        if h not in out:
+            out.append(h)
+            todo.extend(getattr(h, "helpers", []))
+    return out
+
+
+def _among(obj, items):
+    return any(obj is item for item in items)
+
+
+def _get(table, key):
+    try:
+        return table.get(key)
+    except TypeError:
+        return None
+
+
+def _text(node):
+    return ast.unparse(gast.gast_to_ast(copy.deepcopy(node)))
+
+
+def _rename_ctx(node, ctx):
+    node = copy.deepcopy(node)
+    node.ctx = ctx
+    return node
+
+
+def _slice_expr(index):
+    """A subscript's index as an ordinary expression (``1:`` -> ``slice(1, None)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        parts = [p if p is not None else gast.Constant(value=None, kind=None) for p in parts]
+        if index.step is None:
+            parts = parts[:2]
+        return _call(_name("slice"), parts)
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_slice_expr(e) for e in index.elts], ctx=gast.Load())
+    return index
+
+
+def _separated_advanced(index):
+    """True if ``index`` has entries that may be integer arrays (anything but a slice,
+    ``None``, ``...`` or an int literal) apart from each other or from int literals,
+    with a slice between them: NumPy then puts the indexed axes first, ahead of the
+    batch axis."""
+    if not isinstance(index, gast.Tuple):
+        return False
+    basic = [isinstance(e, gast.Slice) or (isinstance(e, gast.Constant) and (
+        e.value is None or e.value is Ellipsis)) for e in index.elts]
+    picks = [i for i, b in enumerate(basic) if not b]
+    if len(picks) < 2 or all(isinstance(index.elts[i], gast.Constant) for i in picks):
+        return False
+    return picks[-1] - picks[0] + 1 != len(picks)
