@@ -402,6 +402,21 @@ def _match_children(g, node, n_children, primal):
                         % (g, pytree.tree_structure(primal)))
 
 
+def _own_plain(g, primal, args, seen):
+    """:func:`_finalize` for a gradient of a plain argument (array or number) when
+    every argument is plain: the common case without building an :class:`_Owner`."""
+    if (type(g) is np.ndarray and type(primal) is np.ndarray and g.base is None
+            and g.shape == primal.shape and g.dtype == primal.dtype):
+        if any(g is a for a in args) or any(g is s for s in seen):
+            return g.copy()
+        return g
+    if type(primal) is float and type(g) is float:
+        return g
+    owner = _Owner(args)
+    owner.seen.extend(seen)
+    return _finalize(g, primal, owner)
+
+
 def _finalize(g, primal, owner):
     """Pair gradient ``g`` with ``primal``: same structure, dtypes, owned arrays."""
     if type(primal) is float and type(g) is float:
@@ -505,8 +520,10 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
                          signatures=key if specialised else None, want_value=want_value,
                          in_place=specialised and not create_graph)
         recheck = any(key[i] is None for i in wrt)
-        entry = compiled[key] = (dv.function, wrt, generation, specialised,
-                                 getattr(dv, "value_free", False), recheck)
+        value_free = getattr(dv, "value_free", False)
+        plain = value_free and all(k is not None for k in key)  # no pytree, no Dask
+        entry = compiled[key] = (dv.function, wrt, generation, specialised, value_free,
+                                 recheck, plain)
         return entry
 
     def wrapper(*args, **kwargs):
@@ -522,6 +539,14 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         except Exception as error:
             _diagnose(error, fun, args, kwargs, has_aux, api_name, holomorphic)
             raise
+        if entry[6]:  # value-free, NumPy arrays and Python numbers only
+            if len(wrt) == 1:
+                g = _own_plain(out, args[wrt[0]], args, ())
+                return g if single else (g,)
+            grads = []
+            for g, i in zip(out, wrt):
+                grads.append(_own_plain(g, args[i], args, grads))
+            return tuple(grads)
         if entry[4]:  # the value is provably a real number and nobody wants it
             grads = out
         else:

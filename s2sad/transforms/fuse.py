@@ -12,6 +12,7 @@ writes a name it reads (or mutates an array it reads), the read is not inside a
 nested loop or branch body, and the fused expression stays small.
 """
 import copy
+import inspect
 
 import gast
 
@@ -26,7 +27,7 @@ def fuse(stmts, namespace, after=()):
     stores, loads = _counts(list(stmts) + list(after))
     stmts = _fuse_block(stmts, namespace, stores, loads)
     stmts = _absorb_negations(stmts, namespace, after)
-    return _merge_increments(stmts)
+    return _merge_increments(stmts, namespace)
 
 
 def _counts(stmts):
@@ -76,19 +77,22 @@ def _negates(stmt, name):
                for n in gast.walk(stmt))
 
 
-def _merge_increments(stmts):
-    """``x[i] += a`` directly followed by ``x[i] += b`` -> ``x[i] += a + b``."""
+def _merge_increments(stmts, namespace):
+    """``x[i] += a`` (or ``x[i] = a``) directly followed by ``x[i] += b`` ->
+    ``x[i] += a + b`` (``x[i] = a + b``)."""
     for block in _blocks(stmts):
         i = 0
         while i + 1 < len(block):
             a, b = block[i], block[i + 1]
-            if (isinstance(a, gast.AugAssign) and isinstance(b, gast.AugAssign)
-                    and isinstance(a.op, gast.Add) and isinstance(b.op, gast.Add)
-                    and isinstance(a.target, gast.Subscript)
-                    and gast.dump(a.target) == gast.dump(b.target)
-                    and _simple_index(a.target.slice)
-                    and not _writes(a) & {n.id for n in gast.walk(b.value)
-                                          if isinstance(n, gast.Name)}):
+            target = a.target if isinstance(a, gast.AugAssign) else (
+                a.targets[0] if isinstance(a, gast.Assign) and len(a.targets) == 1 else None)
+            if (target is not None and (isinstance(a, gast.Assign) or isinstance(a.op, gast.Add))
+                    and isinstance(b, gast.AugAssign) and isinstance(b.op, gast.Add)
+                    and isinstance(target, gast.Subscript)
+                    and gast.dump(target) == gast.dump(b.target)
+                    and _simple_index(target.slice)
+                    and not _writes(a, namespace) & {n.id for n in gast.walk(b.value)
+                                                     if isinstance(n, gast.Name)}):
                 a.value = gast.BinOp(left=a.value, op=gast.Add(), right=b.value)
                 del block[i + 1]
                 continue
@@ -164,7 +168,7 @@ def _fusable(stmts, i, namespace, stores, loads):
             return j if size <= _MAX_OPERATORS else None
         if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmts[j])):
             return None  # read in a nested body: once per iteration or branch
-        if _writes(stmts[j]) & reads:
+        if _writes(stmts[j], namespace) & reads:
             return None
     return None
 
@@ -188,8 +192,9 @@ def _own_expressions(stmt):
     return []
 
 
-def _writes(stmt):
-    """Names ``stmt`` assigns or mutates (``x[i] = v`` and ``x.append(v)`` mutate x)."""
+def _writes(stmt, namespace=None):
+    """Names ``stmt`` assigns or mutates (``x[i] = v`` and ``x.append(v)`` mutate x;
+    calling a module's function, ``np.sin(v)``, mutates nothing)."""
     out = set()
     for node in gast.walk(stmt):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
@@ -198,7 +203,8 @@ def _writes(stmt):
                 node.ctx, gast.Store):
             out |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
-            out |= {n.id for n in gast.walk(node.func.value) if isinstance(n, gast.Name)}
+            out |= {n.id for n in gast.walk(node.func.value) if isinstance(n, gast.Name)
+                    and not inspect.ismodule((namespace or {}).get(n.id))}
     return out
 
 

@@ -7,11 +7,14 @@ helper call whose general case is not needed is written as the NumPy a person
 would write:
 
 * ``bx = unslice(g, x, i)`` -> ``bx = np.zeros_like(x)`` and ``bx[i] = g``;
+  ``zeros_like(x)`` of a float array -> ``np.zeros_like(x)``;
 * ``bx = add_at(bx, i, g)`` -> ``bx[i] += g`` (``bx`` is an array this code owns);
 * ``matmul_adjoint_a(g, a, b)`` / ``matmul_adjoint_b(g, a, b)`` for 1-d and 2-d
   operands -> ``np.outer(g, b)``, ``g @ b.T``, ``a.T @ g``, ``g @ a``, ...
 * ``unbroadcast(g, b)`` -> ``g.sum(axis=0)``, ``g.sum(axis=1, keepdims=True)``,
-  ``g.sum()`` (the reduction the shapes call for).
+  ``g.sum()`` (the reduction the shapes call for);
+* ``unreduce_extremum(g, m, x, axis, True)`` -> ``np.where(x == m, g, 0.0) /
+  (x == m).sum(axis=axis, keepdims=True)`` (ties share the adjoint).
 
 Only basic indices (integers, slices with integer bounds) are lowered: advanced
 indices need ``np.add.at`` to accumulate repeated positions.
@@ -78,11 +81,43 @@ class _Lowering(gast.NodeTransformer):
             lowered = self._matmul(helper, *node.args)
             if lowered is not None:
                 return lowered
+        if helper == "zeros_like" and len(node.args) == 1:
+            shape, kind, _ = self.shapes.of(node.args[0])
+            if shape and kind in ("f", "c"):
+                return gast.Call(func=self.imports.reference(np.zeros_like, "zeros_like"),
+                                 args=node.args, keywords=[])
+        if helper == "unreduce_extremum" and 3 <= len(node.args) <= 5:
+            lowered = self._extremum(*node.args)
+            if lowered is not None:
+                return lowered
         if helper == "unbroadcast" and len(node.args) == 2:
             lowered = self._unbroadcast(*node.args)
             if lowered is not None:
                 return lowered
         return node
+
+    def _extremum(self, g, y, x, axis=None, keepdims=None):
+        """``np.where(x == y, g, 0.0) / (x == y).sum(axis, keepdims=True)``: the
+        adjoint of a max/min reduction that keeps its axes (or reduces them all)."""
+        full = self.shapes.shape(x)
+        whole = axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
+        kept = isinstance(keepdims, gast.Constant) and keepdims.value is True
+        if not full or self.shapes.of(x)[1] != "f" or not (whole or kept):
+            return None
+        if whole and self.shapes.shape(y) != () and not kept:
+            return None
+
+        def ties():
+            return gast.Compare(left=x, ops=[gast.Eq()], comparators=[y])
+
+        keywords = [] if whole else [gast.keyword(arg="axis", value=axis)]
+        keywords.append(gast.keyword(arg="keepdims",
+                                     value=gast.Constant(value=True, kind=None)))
+        count = gast.Call(func=gast.Attribute(value=ties(), attr="sum", ctx=gast.Load()),
+                          args=[], keywords=keywords)
+        where = gast.Call(func=self.imports.reference(np.where, "where"),
+                          args=[ties(), g, gast.Constant(value=0.0, kind=None)], keywords=[])
+        return gast.BinOp(left=where, op=gast.Div(), right=count)
 
     def _unbroadcast(self, g, x):
         """``g.sum(axis=...)`` when ``g`` has extra leading axes or length-n axes where

@@ -388,7 +388,9 @@ def _dead(stmts, namespace, live):
                 continue
             stmt = copy.copy(stmt)
             stmt.body = body or [gast.Pass()]
-            live = loop_live | set(_reads(head))
+            # the loop sets its variable before the body reads it; after the loop a
+            # read may still see an earlier value (the loop may not run)
+            live = (loop_live - (sets - live)) | set(_reads(head))
         elif (isinstance(stmt, gast.Assign) and all(
                 isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets)):
             targets = {n.id for t in stmt.targets for n in gast.walk(t)

@@ -108,6 +108,8 @@ def infer(stmts, params, signatures, namespace):
         changed = False
         evaluator = _Evaluator(env, namespace)
         for name, value in flat:
+            if isinstance(value, gast.Constant) and value.value is None:
+                continue  # only the tape sets locals to None, for values restored later
             if value is _COUNTER:
                 new = ((), "i", None)
             else:
@@ -180,8 +182,6 @@ class _Evaluator(gast.NodeVisitor):
             return ((), "f", v)
         if isinstance(v, complex):
             return ((), "c", v)
-        if v is None:  # only the tape sets locals to None, for values restored later
-            return _TOP
         return UNKNOWN
 
     def visit_Name(self, node):
