@@ -7,6 +7,7 @@ checks that
 
 * ``s2sad.grad`` with respect to every float-kind parameter agrees with central
   finite differences (float64), and returns gradients shaped like the inputs;
+* ``s2sad.grad(..., create_graph=False)`` (in-place accumulation) gives the same;
 * ``s2sad.value_and_grad`` returns ``f``'s value and the same gradients;
 * ``s2sad.vjp``'s pullback, seeded with 1.0, gives the same gradients;
 * the derivative compiled with ``optimize=False`` gives the same gradients;
@@ -168,6 +169,11 @@ def test_corpus_function(corpus_case):
         for leaf, arg_leaf in zip(pytree.tree_leaves(g), pytree.tree_leaves(args[i])):
             assert type(leaf) is type(arg_leaf), "gradient of a %s is a %s" % (
                 type(arg_leaf).__name__, type(leaf).__name__)
+
+    in_place = s2sad.grad(f, argnums=argnums, has_aux=has_aux, create_graph=False)(*args)
+    assert_unchanged(args, originals, "grad with create_graph=False")
+    assert_close(in_place, (grads, aux) if has_aux else grads,
+                 "gradient with create_graph=False", rtol=1e-12, atol=1e-14)
 
     value, vg_grads = s2sad.value_and_grad(f, argnums=argnums, has_aux=has_aux)(*args)
     assert_unchanged(args, originals, "value_and_grad")

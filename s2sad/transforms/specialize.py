@@ -26,6 +26,7 @@ from .optimize import simplify_stmt
 UNKNOWN = (None, None, None)  # (shape, kind, value)
 _TOP = object()  # not assigned yet (optimistic start of the fixed point)
 _COUNTER = object()  # stands for the value of a range loop's variable
+_UNKNOWN_INDEX = object()
 _KINDS = "bifc"
 _ARITH = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.FloorDiv, gast.Mod)
 _INT_OPS = {gast.Add: int.__add__, gast.Sub: int.__sub__, gast.Mult: int.__mul__,
@@ -259,7 +260,7 @@ class _Evaluator(gast.NodeVisitor):
         index = self._index(node.slice)
         if index is _TOP:
             return _TOP
-        if index is None:
+        if index is _UNKNOWN_INDEX:
             return UNKNOWN
         if kind == "tuple":
             try:
@@ -276,13 +277,13 @@ class _Evaluator(gast.NodeVisitor):
             return UNKNOWN
 
     def _index(self, node):
-        """A stand-in index with the same result shape, None if unknown."""
+        """A stand-in index with the same result shape, _UNKNOWN_INDEX if unknown."""
         if isinstance(node, gast.Tuple):
             parts = [self._index(e) for e in node.elts]
             if any(p is _TOP for p in parts):
                 return _TOP
-            if any(p is None for p in parts):
-                return None
+            if any(p is _UNKNOWN_INDEX for p in parts):
+                return _UNKNOWN_INDEX
             return tuple(parts)
         if isinstance(node, gast.Slice):
             bounds = [None if b is None else self.visit(b)
@@ -296,7 +297,7 @@ class _Evaluator(gast.NodeVisitor):
                 elif type(b[2]) is int:
                     values.append(b[2])
                 else:
-                    return None
+                    return _UNKNOWN_INDEX
             return slice(*values)
         if isinstance(node, gast.Constant) and (node.value is None or node.value is Ellipsis):
             return node.value
@@ -307,10 +308,10 @@ class _Evaluator(gast.NodeVisitor):
         if type(known) is int:
             return known
         if kind == "i" and shape == ():
-            return 0 if shape == () else None  # the result shape does not depend on it
+            return 0  # the result shape does not depend on its value
         if kind == "i" and shape is not None:  # an integer index array
             return np.zeros(shape, np.intp)
-        return None
+        return _UNKNOWN_INDEX
 
     def visit_Call(self, node):
         if (isinstance(node.func, gast.Attribute) and node.func.attr == "pop"
