@@ -1,7 +1,9 @@
 """Gradient of a 200-step explicit Euler integration on Python floats.
 
-With Python floats the generated code is specialised: no broadcasting
-bookkeeping, and the tape holds the two values per step the backward sweep needs.
+``s2sad.grad`` specialises the generated code for its arguments: for Python floats
+there is no broadcasting bookkeeping, the value is not computed when only the
+gradient is asked for, and the tape holds the two values per step the backward
+sweep needs.
 """
 import s2sad
 
@@ -16,7 +18,7 @@ def final_pos_sq(k, c):
 
 
 def main():
-    print(s2sad.source(final_pos_sq, argnums=(0, 1), scalars=(0, 1)))
+    print(s2sad.source(final_pos_sq, argnums=(0, 1), shapes=(float, float)))
     dk, dc = s2sad.grad(final_pos_sq, argnums=(0, 1))(1.3, 0.2)
     eps = 1e-6
     numeric = (final_pos_sq(1.3 + eps, 0.2) - final_pos_sq(1.3 - eps, 0.2)) / (2 * eps)

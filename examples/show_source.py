@@ -13,7 +13,8 @@ def loss(w, x):
 
 
 def main():
-    print(s2sad.source(loss))
+    # the code s2sad.grad runs for a vector w of length 3 and a 4x3 matrix x
+    print(s2sad.source(loss, shapes=((3,), (4, 3))))
 
     rng = np.random.default_rng(0)
     w, x = rng.standard_normal(3), rng.standard_normal((4, 3))

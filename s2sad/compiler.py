@@ -404,7 +404,7 @@ def _describe_signatures(params, signatures):
     parts = []
     for name, sig in zip(params, signatures):
         if isinstance(sig, tuple):
-            parts.append("%s %s" % (name, "x".join(map(str, sig[0])) or "0-d array"))
+            parts.append("%s %s" % (name, sig[0]))
         elif sig is not None:
             parts.append("%s %s" % (name, sig.__name__))
     return ", ".join(parts)

@@ -9,8 +9,9 @@ would write:
 * ``bx = unslice(g, x, i)`` -> ``bx = np.zeros_like(x)`` and ``bx[i] = g``;
   ``zeros_like(x)`` of a float array -> ``np.zeros_like(x)``;
 * ``bx = add_at(bx, i, g)`` -> ``bx[i] += g`` (``bx`` is an array this code owns);
-* ``matmul_adjoint_a(g, a, b)`` / ``matmul_adjoint_b(g, a, b)`` for 1-d and 2-d
-  operands -> ``np.outer(g, b)``, ``g @ b.T``, ``a.T @ g``, ``g @ a``, ...
+* ``matmul_adjoint_a(g, a, b)`` / ``matmul_adjoint_b(g, a, b)`` (and the ``np.dot``
+  adjoints) for 1-d and 2-d operands -> ``np.outer(g, b)``, ``g @ b.T``, ``a.T @ g``,
+  ``g @ a``, ...
 * ``unbroadcast(g, b)`` -> ``g.sum(axis=0)``, ``g.sum(axis=1, keepdims=True)``,
   ``g.sum()`` (the reduction the shapes call for);
 * ``unreduce_extremum(g, m, x, axis, True)`` -> ``np.where(x == m, g, 0.0) /
@@ -77,8 +78,9 @@ class _Lowering(gast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         helper = self._helper(node)
-        if helper in ("matmul_adjoint_a", "matmul_adjoint_b") and len(node.args) == 3:
-            lowered = self._matmul(helper, *node.args)
+        if helper in _PRODUCT_ADJOINTS and len(node.args) == 3:
+            # np.dot and @ agree on 1-d and 2-d operands, the only ones lowered
+            lowered = self._matmul(_PRODUCT_ADJOINTS[helper], *node.args)
             if lowered is not None:
                 return lowered
         if helper == "zeros_like" and len(node.args) == 1:
@@ -210,6 +212,10 @@ class _Lowering(gast.NodeTransformer):
         if vector_b:
             return gast.BinOp(left=g, op=gast.MatMult(), right=a)
         return gast.BinOp(left=_transposed(a), op=gast.MatMult(), right=g)
+
+
+_PRODUCT_ADJOINTS = {"matmul_adjoint_a": "matmul_adjoint_a", "dot_adjoint_a": "matmul_adjoint_a",
+                     "matmul_adjoint_b": "matmul_adjoint_b", "dot_adjoint_b": "matmul_adjoint_b"}
 
 
 def _matmul_shape(a, b):
