@@ -45,6 +45,7 @@ from .transforms.shapes import shape_classes
 from .transforms import specialize
 from .transforms.lower import accumulate_in_place, lower
 from .transforms.fuse import fuse
+from .transforms.outer import defer_outer_products
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
@@ -380,6 +381,7 @@ def _lowered(ctx, params, signatures, body, final, in_place):
     shapes = specialize.infer(body, params, signatures, namespace)
     body = [simplify_stmt(s, ctx.imports.bound) for s in lower(body, shapes, ctx.imports)]
     body = fuse(body, ctx.imports.bound, [final])
+    body = defer_outer_products(body, shapes, ctx.imports, ctx.namer.unique)
     if in_place:
         body = accumulate_in_place(body, shapes, namespace)
     return body
