@@ -70,6 +70,12 @@ def autograd_impls():
                 total = total + anp.exp(x[i]) - 1.0
         return total
 
+    def heat(c, u0):
+        u = u0
+        for _ in range(100):
+            u = u + 0.1 * c * (anp.roll(u, 1) - 2.0 * u + anp.roll(u, -1))
+        return anp.sum(u**2)
+
     return dict(
         mlp_mse=mlp_mse,
         rosenbrock=rosenbrock,
@@ -78,6 +84,7 @@ def autograd_impls():
         euler_oscillator=euler_oscillator,
         logreg=logreg,
         branchy=branchy,
+        heat=heat,
     )
 
 
@@ -137,6 +144,12 @@ def jax_impls():
             total = total + jnp.where(xi > 0, jnp.sin(xi) * xi, jnp.exp(xi) - 1.0)
         return total
 
+    def heat(c, u0):
+        u = u0
+        for _ in range(100):
+            u = u + 0.1 * c * (jnp.roll(u, 1) - 2.0 * u + jnp.roll(u, -1))
+        return jnp.sum(u**2)
+
     eager = dict(
         mlp_mse=mlp_mse,
         rosenbrock=rosenbrock,
@@ -145,6 +158,7 @@ def jax_impls():
         euler_oscillator=euler_oscillator,
         logreg=logreg,
         branchy=branchy,
+        heat=heat,
     )
     jit = dict(eager, branchy=branchy_traceable)
     return eager, jit
@@ -199,6 +213,12 @@ def torch_impls():
                 total = total + torch.exp(x[i]) - 1.0
         return total
 
+    def heat(c, u0):
+        u = u0
+        for _ in range(100):
+            u = u + 0.1 * c * (torch.roll(u, 1) - 2.0 * u + torch.roll(u, -1))
+        return torch.sum(u**2)
+
     return dict(
         mlp_mse=mlp_mse,
         rosenbrock=rosenbrock,
@@ -207,6 +227,7 @@ def torch_impls():
         euler_oscillator=euler_oscillator,
         logreg=logreg,
         branchy=branchy,
+        heat=heat,
     )
 
 

@@ -239,6 +239,39 @@ def make_branchy(rng, n=100):
 
 
 # ---------------------------------------------------------------------------
+# 8. Heat equation: explicit time stepping on a periodic grid, per-cell diffusivity
+# ---------------------------------------------------------------------------
+
+
+def heat(c, u0):
+    u = u0
+    for _ in range(100):
+        lap = np.roll(u, 1) - 2.0 * u + np.roll(u, -1)
+        u = u + 0.1 * c * lap
+    return np.sum(u ** 2)
+
+
+def heat_grad(c, u0):
+    us = [u0]
+    u = u0
+    for _ in range(100):
+        u = u + 0.1 * c * (np.roll(u, 1) - 2.0 * u + np.roll(u, -1))
+        us.append(u)
+    bu = 2.0 * us[-1]
+    bc = np.zeros_like(c)
+    for u in reversed(us[:-1]):
+        lap = np.roll(u, 1) - 2.0 * u + np.roll(u, -1)
+        bc += 0.1 * bu * lap
+        blap = 0.1 * c * bu
+        bu = bu + np.roll(blap, -1) - 2.0 * blap + np.roll(blap, 1)
+    return bc, bu
+
+
+def make_heat(rng, n=10_000):
+    return rng.uniform(0.5, 1.5, n), rng.uniform(-1.0, 1.0, n)
+
+
+# ---------------------------------------------------------------------------
 # The registry
 # ---------------------------------------------------------------------------
 
@@ -371,6 +404,17 @@ WORKLOADS = [
         _sized(make_branchy, n=8),
         needs=("loops", "branches"),
         description="if/else per element in a Python loop, n=100",
+    ),
+    Workload(
+        "heat_10k",
+        heat,
+        heat_grad,
+        (0, 1),
+        _sized(make_heat, n=10_000),
+        _sized(make_heat, n=6),
+        needs=("loops",),
+        description="100 explicit steps of a periodic heat equation, n=10,000; "
+        "grad wrt (diffusivity, initial state)",
     ),
 ]
 

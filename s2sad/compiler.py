@@ -35,7 +35,7 @@ from .transforms.calls import callee
 from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
-from .transforms.optimize import optimize as optimize_body, simplify_stmt
+from .transforms.optimize import eliminate_dead, optimize as optimize_body, simplify_stmt
 from .transforms.dataflow import definitely_assigned
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
@@ -44,7 +44,8 @@ from .transforms.licm import hoist_invariants
 from .transforms.shapes import shape_classes
 from .transforms import specialize
 from .transforms.lower import accumulate_in_place, lower
-from .transforms.fuse import fuse
+from .transforms.nested import fold_transform_calls
+from .transforms.fuse import fuse, return_copies
 from .transforms.outer import defer_outer_products
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
@@ -261,6 +262,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     ctx = Context(parsed, namer)
     ctx.imports.user_module = getattr(fn, "__module__", None)
     ctx.wrt = wrt
+    local = local_names(fdef)
+    fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind)
     ExitLowering(namer).function(fdef)
     normalize_loops(fdef, namer, ctx.imports.runtime)
     anf(fdef, namer, parsed.namespace, ctx.imports.runtime,
@@ -380,8 +383,10 @@ def _lowered(ctx, params, signatures, body, final, in_place):
     namespace.update(ctx.imports.bound)
     shapes = specialize.infer(body, params, signatures, namespace)
     body = [simplify_stmt(s, ctx.imports.bound) for s in lower(body, shapes, ctx.imports)]
-    body = fuse(body, ctx.imports.bound, [final])
+    body = return_copies(fuse(body, ctx.imports.bound, [final]), final)
     body = defer_outer_products(body, shapes, ctx.imports, ctx.namer.unique)
+    # lowering drops reads that only fed a helper the shape (unbroadcast(g, x) reads x)
+    body = eliminate_dead(body, ctx.imports.bound, _reads(final))
     if in_place:
         body = accumulate_in_place(body, shapes, namespace)
     return body

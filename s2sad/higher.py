@@ -25,11 +25,14 @@ Supported wrappers:
   scalar output: the ``jacfwd`` stand-in of the seeded gradient.
 
 Anything else raises ``TypeError`` naming the transform and what to do
-instead.  This module also writes the seeded gradient that
-:func:`s2sad.hessian` runs forward mode over (:func:`seeded_gradient`).
+instead.  :func:`jvp_stand_in` writes the stand-in of a ``jvp`` call inside a
+differentiated function (see :mod:`s2sad.transforms.nested`).  This module also
+writes the seeded gradient that :func:`s2sad.hessian` runs forward mode over
+(:func:`seeded_gradient`).
 """
 import inspect
 import numbers
+import weakref
 
 import numpy as np
 
@@ -305,6 +308,43 @@ def %(name)s(%(params)s):
     return np.reshape(np.stack(%(cols)s, axis=-1), %(shape)s)
 """
     return _load(fun, api, name, text % v, namespace)
+
+
+def jvp_stand_in(fun, n, has_aux=False):
+    """``s2sad.jvp(fun, primals, tangents)`` for ``n`` primals, as a plain function of
+    ``(*primals, *tangents)`` returning ``(out, t_out)`` (``(out, t_out, aux)`` with
+    ``has_aux``): what a differentiated function that calls ``jvp`` runs instead."""
+    from .compiler import derivative
+    cache = _JVP_STAND_INS.setdefault(fun, {})
+    key = (n, bool(has_aux))
+    if key in cache:
+        return cache[key]
+    positional = _positional(fun)
+    if n > len(positional):
+        raise TypeError("s2sad.jvp: %s takes %d positional parameter(s), %d primals given"
+                        % (fun.__name__, len(positional), n))
+    dv = derivative(fun, "jvp", tuple(range(n)), has_aux)
+    namer = Namer({"np"})
+    v = _locals(namer, "result", "t_out", "out", "aux")
+    v["primals"] = [namer.unique("primal_%d" % i) for i in range(n)]
+    v["tangents"] = [namer.unique("tangent_%d" % i) for i in range(n)]
+    v["jvp"] = namer.unique(dv.name)
+    v["name"] = name = namer.unique("jvp_%s" % fun.__name__)
+    v["params"] = ", ".join(v["primals"] + v["tangents"])
+    v["call"] = ", ".join(v["primals"] + ["%s=%s" % (p, t) for p, t in zip(
+        tangent_params(dv), v["tangents"])])
+    text = ("def %(name)s(%(params)s):\n"
+            "    %(result)s, %(t_out)s = %(jvp)s(%(call)s)\n") % v
+    if has_aux:
+        text += ("    %(out)s, %(aux)s = %(result)s\n"
+                 "    return (%(out)s, %(t_out)s, %(aux)s)\n") % v
+    else:
+        text += "    return (%(result)s, %(t_out)s)\n" % v
+    made = cache[key] = _load(fun, "jvp", name, text, {v["jvp"]: dv.function})
+    return made
+
+
+_JVP_STAND_INS = weakref.WeakKeyDictionary()
 
 
 def shim(wrapper, reverse=True):

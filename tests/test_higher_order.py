@@ -378,3 +378,60 @@ def sums_a_returned_pair_in_a_loop(x):
 def test_container_adjoint_accumulated_in_a_loop():
     # f(x) = 2 * (x * 2x) = 4 x^2
     assert s2sad.grad(sums_a_returned_pair_in_a_loop)(1.0) == pytest.approx(8.0)
+
+
+# --- transforms called inside a differentiated function -------------------------------
+
+def _energy(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + np.sin(x[i]) * x[i] ** 2
+    return total
+
+
+_denergy = s2sad.grad(_energy)
+
+
+def calls_a_global_gradient(x):
+    return np.sum(_denergy(x) * x)
+
+
+def builds_a_gradient_inline(x):
+    return np.sum(s2sad.grad(_energy)(x) ** 2)
+
+
+def calls_jvp(x):
+    out, tangent = s2sad.jvp(_energy, (x,), (np.cos(x),))
+    return out * tangent
+
+
+def _cube_with_max(y):
+    return np.sum(y ** 3), np.max(y)
+
+
+def calls_jvp_with_aux(x):
+    out, tangent, aux = s2sad.jvp(_cube_with_max, [x], [x], has_aux=True)
+    return out + tangent * aux
+
+
+@pytest.mark.parametrize("f", [calls_a_global_gradient, builds_a_gradient_inline, calls_jvp,
+                               calls_jvp_with_aux])
+def test_grad_and_jvp_of_functions_that_call_transforms(f):
+    x = np.array([0.3, -0.7, 1.1])
+    want = numerical_jacobian(f, x)
+    np.testing.assert_allclose(s2sad.grad(f)(x), want, rtol=1e-6, atol=1e-8)
+    v = np.array([0.2, 0.5, -1.0])
+    _, t = s2sad.jvp(f, (x,), (v,))
+    np.testing.assert_allclose(t, want @ v, rtol=1e-6, atol=1e-8)
+
+
+_denergy_no_graph = s2sad.grad(_energy, create_graph=False)
+
+
+def calls_a_create_graph_false_gradient(x):
+    return np.sum(_denergy_no_graph(x))
+
+
+def test_calling_a_create_graph_false_derivative_inside_is_an_error():
+    with pytest.raises(TypeError, match="create_graph=False"):
+        s2sad.grad(calls_a_create_graph_false_gradient)(np.ones(3))

@@ -388,6 +388,11 @@ def f_T(x):
     return np.sum(np.sin(x.T * np.arange(3.0)))
 
 
+def f_roll(x):
+    return np.sum(np.sin(np.roll(x, 1) * np.arange(12.0).reshape(3, 4) + np.roll(x, -2, 1)
+                         + np.roll(x, (1, 1), (0, 1))))
+
+
 def f_flip(x):
     return np.sum(np.sin(np.flip(x, 1) * np.arange(4.0) + np.flip(x)))
 
@@ -793,6 +798,7 @@ RULE_CASES = [
     RuleCase(method("transpose"), f_transpose_method, [((2, 3, 2),)]),
     RuleCase(attribute("T"), f_T, [M]),
     RuleCase(np.flip, f_flip, [M]),
+    RuleCase(np.roll, f_roll, [M]),
     RuleCase(np.swapaxes, f_swapaxes, [((3, 2, 4),)]),
     RuleCase(np.moveaxis, f_moveaxis, [((2, 3, 4),)]),
     RuleCase(np.broadcast_to, f_broadcast_to, [((3, 1),), ((4,),)]),

@@ -232,16 +232,37 @@ def test_float32_arguments_keep_their_dtype():
     _close(g, numerical_grad(slices, (x.astype(np.float64),)))
 
 
+def diffusion(c, u0):
+    u = u0
+    for _ in range(20):
+        u = u + 0.1 * c * (np.roll(u, 1) - 2.0 * u + np.roll(u, -1))
+    return np.sum(u ** 2)
+
+
 def test_create_graph_false_accumulates_in_place():
-    args = (_u(3, 3), _u(5, 3))
-    text = s2sad.source(rnn_loop, argnums=0, shapes=((3, 3), (5, 3)))
-    assert "bW = bW + " in text and "bW += " not in text
-    g = s2sad.grad(rnn_loop, create_graph=False)
-    g(*args)
-    generated = [d for d in compiler._CACHE[rnn_loop].values()
+    args = (_u(6) + 1.0, _u(6))
+    text = s2sad.source(diffusion, argnums=(0, 1), shapes=((6,), (6,)))
+    assert "bc_scaled = bc_scaled + " in text and "+=" not in text
+    g = s2sad.grad(diffusion, argnums=(0, 1), create_graph=False)
+    got = g(*args)
+    generated = [d for d in compiler._CACHE[diffusion].values()
                  if "in-place accumulation" in d.source]
-    assert generated and "bW += np.outer(" in generated[0].source
-    _close(g(*args), numerical_grad(rnn_loop, args))
+    assert generated and "bc_scaled += " in generated[0].source
+    for a, b in zip(got, numerical_grad(diffusion, args, (0, 1))):
+        _close(a, b)
+    inner = s2sad.grad(diffusion, create_graph=False)
+
+    def second(c, u0):
+        return np.sum(inner(c, u0))
+
+    with pytest.raises(TypeError, match="create_graph=False"):
+        s2sad.grad(second)(*args)
+
+
+def test_outer_products_in_a_loop_become_one_matrix_product():
+    text = s2sad.source(rnn_loop, argnums=(0, 1), shapes=((3, 3), (5, 3)))
+    assert "np.array(bt1_rows).T @ np.array(h_rows)" in text
+    assert "np.outer" not in text
 
 
 def test_shapes_option_checks_its_input():

@@ -564,6 +564,11 @@ def flip_adjoint(y, m, axis=None):
     d[m] = np.flip(d[y], axis)
 
 
+@adjoint(np.roll)
+def roll_adjoint(y, a, shift, axis=None):
+    d[a] = np.roll(d[y], np.negative(shift), axis)
+
+
 @adjoint(np.swapaxes)
 def swapaxes_adjoint(y, a, axis1, axis2):
     d[a] = np.swapaxes(d[y], axis1, axis2)
@@ -617,7 +622,7 @@ def getitem_tangent(y, x, index):
 linear(np.reshape, method('reshape'), np.ravel, method('ravel'), method('flatten'), np.squeeze,
        method('squeeze'), np.expand_dims, np.transpose, method('transpose'), np.broadcast_to,
        np.concatenate, np.stack, np.copy, method('copy'), method('astype'), np.array,
-       np.asarray, np.flip, np.swapaxes, np.moveaxis)
+       np.asarray, np.flip, np.roll, np.swapaxes, np.moveaxis)
 
 
 @adjoint(np.full)

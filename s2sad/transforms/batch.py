@@ -110,6 +110,7 @@ NOT_BATCH_AWARE = [
     (np.asarray, "`np.array` / `np.asarray` of a list"),
     (np.cumsum, "`np.cumsum`"),
     (np.flip, "`np.flip`"),
+    (np.roll, "`np.roll`"),
     (np.swapaxes, "`np.swapaxes`"),
     (np.moveaxis, "`np.moveaxis`"),
     (np.squeeze, "`np.squeeze`"),

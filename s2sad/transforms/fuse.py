@@ -30,6 +30,27 @@ def fuse(stmts, namespace, after=()):
     return _merge_increments(stmts, namespace)
 
 
+def return_copies(stmts, final):
+    """Drop ``r = v`` copies whose only reader is the ``final`` return statement, which
+    then returns ``v`` (``bu0 = bu`` ... ``return bu0``), so ``v`` has no alias.
+    ``final`` is changed in place; returns the new statement list."""
+    stores, loads = _counts(stmts)
+    returned = {n.id for n in gast.walk(final) if isinstance(n, gast.Name)}
+    for i in range(len(stmts) - 1, -1, -1):
+        stmt = stmts[i]
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Name)):
+            continue
+        name, source = stmt.targets[0].id, stmt.value.id
+        if (name not in returned or stores.get(name) != 1 or loads.get(name, 0)
+                or any(source in _writes(later) for later in stmts[i + 1:])):
+            continue
+        _Substitute(name, gast.Name(id=source, ctx=gast.Load(), annotation=None,
+                                    type_comment=None)).visit(final)
+        del stmts[i]
+    return stmts
+
+
 def _counts(stmts):
     stores, loads = {}, {}
     for stmt in stmts:

@@ -15,7 +15,9 @@ would write:
 * ``unbroadcast(g, b)`` -> ``g.sum(axis=0)``, ``g.sum(axis=1, keepdims=True)``,
   ``g.sum()`` (the reduction the shapes call for);
 * ``unreduce_extremum(g, m, x, axis, True)`` -> ``np.where(x == m, g, 0.0) /
-  (x == m).sum(axis=axis, keepdims=True)`` (ties share the adjoint).
+  (x == m).sum(axis=axis, keepdims=True)`` (ties share the adjoint);
+* ``np.sum(x, axis=1)`` (``mean``, ``max``, ``min``, ``prod``) of an array ->
+  ``x.sum(axis=1)``: the method skips NumPy's Python-level dispatch.
 
 Only basic indices (integers, slices with integer bounds) are lowered: advanced
 indices need ``np.add.at`` to accumulate repeated positions.
@@ -77,6 +79,9 @@ class _Lowering(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        method = self._reduction_method(node)
+        if method is not None:
+            return method
         helper = self._helper(node)
         if helper in _PRODUCT_ADJOINTS and len(node.args) == 3:
             # np.dot and @ agree on 1-d and 2-d operands, the only ones lowered
@@ -146,6 +151,22 @@ class _Lowering(gast.NodeTransformer):
         total = gast.Call(func=method, args=[], keywords=keywords)
         return gast.UnaryOp(op=gast.USub(), operand=total) if negated else total
 
+    def _reduction_method(self, node):
+        """``np.sum(x, axis=1)`` -> ``x.sum(axis=1)`` for an array ``x``: the method
+        skips NumPy's Python-level dispatch (a microsecond on small arrays)."""
+        if not (isinstance(node.func, gast.Attribute) and len(node.args) == 1
+                and self._array(node.args[0], "bifc")):
+            return None
+        try:
+            func = resolve(node.func, self.imports.bound)
+        except (KeyError, AttributeError):
+            return None
+        name = _REDUCTIONS.get(func)
+        if name is None or not {k.arg for k in node.keywords} <= {"axis", "keepdims"}:
+            return None
+        return gast.Call(func=gast.Attribute(value=node.args[0], attr=name, ctx=gast.Load()),
+                         args=[], keywords=node.keywords)
+
     def _helper(self, node):
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
                 and not node.keywords:
@@ -214,6 +235,8 @@ class _Lowering(gast.NodeTransformer):
         return gast.BinOp(left=_transposed(a), op=gast.MatMult(), right=g)
 
 
+_REDUCTIONS = {np.sum: "sum", np.mean: "mean", np.max: "max", np.min: "min",
+               np.amax: "max", np.amin: "min", np.prod: "prod"}
 _PRODUCT_ADJOINTS = {"matmul_adjoint_a": "matmul_adjoint_a", "dot_adjoint_a": "matmul_adjoint_a",
                      "matmul_adjoint_b": "matmul_adjoint_b", "dot_adjoint_b": "matmul_adjoint_b"}
 
@@ -256,7 +279,7 @@ _NON_RETAINING = (gast.BinOp, gast.UnaryOp, gast.Compare)
 
 
 def accumulate_in_place(stmts, shapes, namespace):
-    """``v = v + e`` -> ``v += e`` for every array ``v`` this code owns alone.
+    """``v = v + e`` -> ``v += e`` (and ``-``) for every array ``v`` this code owns alone.
 
     ``v`` qualifies when each of its assignments makes a fresh array (arithmetic,
     a ufunc, ``np.zeros_like``/``zeros_like``, a ``.sum`` reduction) or is such an
@@ -300,7 +323,7 @@ def _name(name):
 def _is_accumulation(stmt):
     value = stmt.value
     name = stmt.targets[0].id
-    return (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+    return (isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
             and isinstance(value.left, gast.Name) and value.left.id == name
             and not any(isinstance(n, gast.Name) and n.id == name
                         for n in gast.walk(value.right)))
@@ -371,5 +394,5 @@ def _augmented(stmt, owned, shapes):
         return stmt
     new = gast.AugAssign(target=gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                           type_comment=None),
-                         op=gast.Add(), value=stmt.value.right)
+                         op=type(stmt.value.op)(), value=stmt.value.right)
     return copyanno(stmt, gast.copy_location(new, stmt))

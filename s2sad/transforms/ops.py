@@ -141,9 +141,15 @@ def _call(value, namespace, is_local):
         obj = resolve(func, namespace)
     except KeyError:
         return Op("unknown", getattr(func, "id", None), value.args, keywords)
+    if getattr(obj, "__s2sad_transform__", None) is not None:
+        # a function made by s2sad.grad & co.: differentiate its plain stand-in
+        from ..api import _check_callable
+        obj = _check_callable(obj, obj.__s2sad_transform__["api"], reverse=True)
     if is_record_type(obj):
         return Op("constructor", obj, value.args, keywords, obj)
     pyfunc = obj if callee(obj) is not None else None
+    if getattr(pyfunc, "__module__", None) in ("s2sad.api", "s2sad.jacobians"):
+        pyfunc = None  # s2sad's own API, not folded by transforms.nested: no rule
     return _keyed(obj, value.args, keywords, func=pyfunc)
 
 

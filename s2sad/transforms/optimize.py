@@ -17,6 +17,7 @@ import inspect
 import numbers
 
 import gast
+import numpy as np
 
 from .. import rules
 from .ops import resolve
@@ -93,6 +94,13 @@ class ZeroSimplifier(gast.NodeTransformer):
                                  right=_unnegated(right.right))
             flipped = gast.Sub() if isinstance(op, gast.Add) else gast.Add()
             return gast.BinOp(left=left, op=flipped, right=product)
+        if isinstance(op, (gast.Add, gast.Sub)) and isinstance(right, gast.BinOp) and \
+                isinstance(right.op, gast.Mult) and (_number(right.left) or 0) < 0:
+            # a + -2.0 * b -> a - 2.0 * b
+            product = gast.BinOp(left=gast.Constant(value=-_number(right.left), kind=None),
+                                 op=right.op, right=right.right)
+            flipped = gast.Sub() if isinstance(op, gast.Add) else gast.Add()
+            return gast.BinOp(left=left, op=flipped, right=product)
         if isinstance(op, gast.Add):
             if is_zero(left):
                 return right
@@ -141,7 +149,25 @@ class ZeroSimplifier(gast.NodeTransformer):
             func = self.namespace.get(node.func.id)
             if getattr(func, "__module__", None) == "s2sad.runtime":
                 _drop_default_args(node, func)
+        elif isinstance(node.func, gast.Attribute) and self.namespace:
+            try:
+                func = resolve(node.func, self.namespace)
+            except (KeyError, AttributeError):
+                return node
+            if func is np.negative and len(node.args) == 1 and not node.keywords:
+                value = _number(node.args[0])
+                if value is not None:  # np.negative(-1) -> 1, from the np.roll rule
+                    return gast.Constant(value=-value, kind=None)
+            if func in _TRAILING_NONE:  # np.roll(g, 1, None) -> np.roll(g, 1)
+                while len(node.args) > _TRAILING_NONE[func] and isinstance(
+                        node.args[-1], gast.Constant) and node.args[-1].value is None:
+                    node.args.pop()
         return node
+
+
+#: NumPy functions whose trailing ``None`` arguments (beyond the count) are defaults
+_TRAILING_NONE = {np.roll: 2, np.flip: 1, np.cumsum: 1, np.transpose: 1, np.sum: 1,
+                  np.mean: 1}
 
 
 def _drop_default_args(call, func):

@@ -384,6 +384,10 @@ def _call(func, args, keywords, evaluator):
     if func in (np.zeros_like, np.ones_like, np.empty_like) and len(args) == 1 \
             and not keywords:
         return (shapes[0], kinds[0], None)
+    if func in _SAME_SHAPE and args:
+        return (shapes[0], kinds[0], None)
+    if func is np.clip and len(args) == 3 and not keywords:
+        return (_broadcast(*shapes), kinds[0], None)
     if func is np.where and len(args) == 3 and not keywords:
         return (_broadcast(*shapes), _max_kind(kinds[1], kinds[2]), None)
     if func is np.matmul and len(args) == 2 and not keywords:
@@ -399,6 +403,10 @@ def _call(func, args, keywords, evaluator):
     if func is float and len(args) == 1:
         return ((), "f", None)
     return UNKNOWN
+
+
+#: functions whose result has the shape and dtype of their first argument
+_SAME_SHAPE = {np.roll, np.flip, np.fliplr, np.flipud, np.copy, np.sort, np.nan_to_num}
 
 
 def _as_shape(value):
