@@ -469,9 +469,10 @@ _MAX_SPECIALISED = 8  # shape-specialised compilations per transformed function
 
 
 def _signature(args):
-    """What the generated gradient is specialised on: shape and dtype kind of each
-    array argument, the type of each Python number (see :mod:`.transforms.specialize`)."""
-    return tuple([(a.shape, a.dtype.kind) if type(a) is np.ndarray else
+    """What the generated gradient is specialised on: shape and dtype of each array
+    argument, the type of each Python number (:func:`.transforms.specialize.signature`
+    of each argument, inlined: this runs on every call)."""
+    return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else
                   type(a) if type(a) in _SIGNED else None for a in args])
 
 
@@ -522,8 +523,10 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         recheck = any(key[i] is None for i in wrt)
         value_free = getattr(dv, "value_free", False)
         plain = value_free and all(k is not None for k in key)  # no pytree, no Dask
+        # the compiler proved the gradients are new float64 arrays of the right shapes
+        owned = plain and getattr(dv, "owned_returns", False)
         entry = compiled[key] = (dv.function, wrt, generation, specialised, value_free,
-                                 recheck, plain)
+                                 recheck, plain, owned)
         return entry
 
     def wrapper(*args, **kwargs):
@@ -539,6 +542,8 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         except Exception as error:
             _diagnose(error, fun, args, kwargs, has_aux, api_name, holomorphic)
             raise
+        if entry[7]:
+            return out if single or len(wrt) > 1 else (out,)
         if entry[6]:  # value-free, NumPy arrays and Python numbers only
             if len(wrt) == 1:
                 g = _own_plain(out, args[wrt[0]], args, ())

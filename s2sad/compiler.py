@@ -43,7 +43,7 @@ from .transforms.reverse import Reverse, assign, load as load_name
 from .transforms.licm import hoist_invariants
 from .transforms.shapes import shape_classes
 from .transforms import specialize
-from .transforms.lower import accumulate_in_place, lower
+from .transforms.lower import accumulate_in_place, lower, returns_fresh_arrays
 from .transforms.nested import fold_transform_calls
 from .transforms.fuse import fuse, return_copies
 from .transforms.outer import defer_outer_products
@@ -335,7 +335,9 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         if optimize:
             fbody = optimize_body(fbody, ctx.imports.bound, _reads(final))
         if signatures is not None:
-            fbody = _lowered(ctx, params, signatures, fbody, final, in_place)
+            fbody, direct = _lowered(ctx, params, signatures, fbody, final, in_place)
+            owned_returns = value_free and _plain64(signatures) and direct(
+                [signatures[i] for i in wrt], len(wrt) == 1)
         fbody = _sections(ctx, fbody) + [final]
         args = fdef.args if signatures is not None else _with_seed(fdef.args, seed)
         functions = [_function(name, args, fbody)]
@@ -371,7 +373,14 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
                                                  else "")
     derivative = _finish(ctx, fdef, functions, name, mode, kind, wrt_names)
     derivative.value_free = value_free
+    derivative.owned_returns = signatures is not None and mode == "grad" and owned_returns
     return derivative
+
+
+def _plain64(signatures):
+    """Every argument is a Python number or a float64, integer or boolean array."""
+    return all(sig in (float, int, bool) or (isinstance(sig, tuple) and (
+        sig[1] == np.float64 or sig[1].kind in "biu")) for sig in signatures)
 
 
 def _lowered(ctx, params, signatures, body, final, in_place):
@@ -389,7 +398,10 @@ def _lowered(ctx, params, signatures, body, final, in_place):
     body = eliminate_dead(body, ctx.imports.bound, _reads(final))
     if in_place:
         body = accumulate_in_place(body, shapes, namespace)
-    return body
+
+    def direct(wrt_signatures, single):
+        return returns_fresh_arrays(body, final, shapes, namespace, wrt_signatures, single)
+    return body, direct
 
 
 def _specialize(ctx, params, signatures, primal, backward, seed, value, drop_value, keep):

@@ -324,3 +324,26 @@ def test_each_signature_compiles_once():
     g(np.ones(3))
     assert compiler.stats["transforms"] - before == 2
     assert api._MAX_SPECIALISED >= 2
+
+
+def test_gradients_handed_out_directly_are_new_arrays():
+    x = _u(6)
+    g = s2sad.grad(slices)
+    first, second = g(x), g(x)
+    assert first is not second and first is not x and first.dtype == np.float64
+    first[0] = 1e6
+    _close(second, numerical_grad(slices, (x,)))
+    generated = [d for d in compiler._CACHE[slices].values()
+                 if getattr(d, "owned_returns", False)]
+    assert generated  # the compiler proved the gradient is a new float64 array
+
+
+def test_mixed_integer_and_float32_arguments_still_finalise():
+    def weighted(x, idx):
+        return np.sum(x[idx] ** 2)
+
+    idx = np.array([0, 2, 2])
+    x32 = _u(4).astype(np.float32)
+    g = s2sad.grad(weighted)(x32, idx)
+    assert g.dtype == np.float32
+    _close(g, numerical_grad(weighted, (x32.astype(np.float64), idx)))

@@ -352,10 +352,17 @@ def _collect_reads(stmts, reads):
             parts = [stmt.iter]
         elif isinstance(stmt, (gast.If, gast.While)):
             parts = [stmt.test]
+        elif isinstance(stmt, (gast.Assign, gast.AugAssign)) and isinstance(
+                _target(stmt), gast.Subscript) and isinstance(_target(stmt).value, gast.Name):
+            parts = [_target(stmt).slice, stmt.value]  # x[i] = v writes into x, keeps nothing
         else:
             parts = [stmt]
         for part in parts:
             _mark(part, None, reads)
+
+
+def _target(stmt):
+    return stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
 
 
 def _mark(node, parent, reads):
@@ -396,3 +403,35 @@ def _augmented(stmt, owned, shapes):
                                           type_comment=None),
                          op=type(stmt.value.op)(), value=stmt.value.right)
     return copyanno(stmt, gast.copy_location(new, stmt))
+
+
+def returns_fresh_arrays(stmts, final, shapes, namespace, signatures, single):
+    """True if ``final`` returns, for each differentiated argument (``signatures``),
+    an array of its shape and dtype (float64) that the code made itself and nobody
+    else holds: the API may then hand the gradients out as they are.  The caller
+    makes sure every argument is float64, integer or boolean (so float arrays the
+    code computes are float64)."""
+    value = final.value
+    names = [value] if single else getattr(value, "elts", None)
+    if names is None or len(names) != len(signatures) or not all(
+            isinstance(n, gast.Name) for n in names):
+        return False
+    if len({n.id for n in names}) != len(names):
+        return False
+    assigned, reads = {}, {}
+    for stmt in _statements(stmts):
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+            if isinstance(target, gast.Name):
+                assigned.setdefault(target.id, []).append(stmt)
+    _collect_reads(stmts, reads)
+    for node, sig in zip(names, signatures):
+        if not (isinstance(sig, tuple) and sig[1] == np.float64 and sig[0]):
+            return False
+        if shapes[node.id][:2] != (sig[0], "f") or not reads.get(node.id, True):
+            return False
+        for stmt in assigned.get(node.id, [None]):
+            if not (isinstance(stmt, gast.Assign) and _fresh(stmt.value, namespace)) \
+                    and not isinstance(stmt, gast.AugAssign):
+                return False
+    return True

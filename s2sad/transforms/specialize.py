@@ -36,10 +36,11 @@ _SUM_LIKE = {np.sum: "sum", np.prod: "sum", np.mean: "mean", np.std: "mean", np.
 
 
 def signature(arg):
-    """The part of an argument the generated code is specialised on (hashable)."""
+    """The part of an argument the generated code is specialised on (hashable): shape
+    and dtype of an array, the type of a Python number, None for anything else."""
     kind = type(arg)
     if kind is np.ndarray:
-        return (arg.shape, arg.dtype.kind)
+        return (arg.shape, arg.dtype)
     if kind is float or kind is int or kind is bool or kind is complex:
         return kind
     return None
@@ -47,7 +48,8 @@ def signature(arg):
 
 def _from_signature(sig):
     if isinstance(sig, tuple):
-        shape, kind = sig
+        shape, dtype = sig
+        kind = getattr(dtype, "kind", dtype)  # a dtype, or just its kind ("f")
         return (shape, kind if kind in _KINDS else None, None)
     if sig in (float, int, bool, complex):
         return ((), {float: "f", int: "i", bool: "b", complex: "c"}[sig], None)
