@@ -583,6 +583,8 @@ def _run(args, timer, selected, ap):
         extras["first_call"] = first_call_times(s2sad, selected, rows, log)
         log("cached-call overhead ...")
         extras["overhead"] = call_overhead(s2sad, timer, peer_list, log)
+        log("create_graph=False against the default, interleaved ...")
+        extras["create_graph_ab"] = create_graph_ab(s2sad, selected, timer, log)
     if any(w.name.startswith("rnn") for w in selected) or args.only is None:
         log("RNN tape memory at 1,000 steps ...")
         extras["rnn_memory"] = rnn_memory(s2sad, peer_list, log)
@@ -677,6 +679,31 @@ def call_overhead(s2sad, timer, peer_list, log):
     if res["generated_direct"] is not None:
         res["wrapper_overhead"] = res["s2sad_wrapper"] - res["generated_direct"]
     return res
+
+
+def create_graph_ab(s2sad, selected, timer, log, rounds=7):
+    """``create_graph=False`` against the default on the loop workloads, timed in
+    alternation (the two differ by a few percent; drift between separate table cells
+    is larger than that).  Returns name -> ratio of medians (below 1: False is faster)."""
+    out = {}
+    for w in selected:
+        if "loops" not in w.needs:
+            continue
+        args = w.make(np.random.default_rng(20240601))
+        default = s2sad.grad(w.f, argnums=w.argnums)
+        no_graph = s2sad.grad(w.f, argnums=w.argnums, create_graph=False)
+        default(*args), no_graph(*args)
+        inner = max(1, timer.measure(lambda: default(*args))["inner_loops"] // 4)
+        times = {"default": [], "no_graph": []}
+        for _ in range(rounds):
+            for key, g in (("default", default), ("no_graph", no_graph)):
+                t0 = time.perf_counter()
+                for _ in range(inner):
+                    g(*args)
+                times[key].append((time.perf_counter() - t0) / inner)
+        out[w.name] = statistics.median(times["no_graph"]) / statistics.median(times["default"])
+        log("create_graph=False vs default on %s: %.3fx" % (w.name, out[w.name]))
+    return out
 
 
 def _returns_gradient(v, want):
@@ -874,6 +901,12 @@ def render(machine, rows, extras, peer_list, quick):
                 if direct is not None
                 else "",
             )
+        )
+    ab = extras.get("create_graph_ab")
+    if ab:
+        out.append(
+            "create_graph=False / default, timed in alternation (median of 7 rounds): "
+            + " | ".join("%s %.3fx" % (name, ratio) for name, ratio in ab.items())
         )
     mem = extras.get("rnn_memory")
     if mem:
