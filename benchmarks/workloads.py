@@ -267,7 +267,7 @@ def heat_grad(c, u0):
     return bc, bu
 
 
-def make_heat(rng, n=10_000):
+def make_heat(rng, n=100_000):
     return rng.uniform(0.5, 1.5, n), rng.uniform(-1.0, 1.0, n)
 
 
@@ -406,14 +406,14 @@ WORKLOADS = [
         description="if/else per element in a Python loop, n=100",
     ),
     Workload(
-        "heat_10k",
+        "heat_100k",
         heat,
         heat_grad,
         (0, 1),
-        _sized(make_heat, n=10_000),
+        _sized(make_heat, n=100_000),
         _sized(make_heat, n=6),
         needs=("loops",),
-        description="100 explicit steps of a periodic heat equation, n=10,000; "
+        description="100 explicit steps of a periodic heat equation, n=100,000; "
         "grad wrt (diffusivity, initial state)",
     ),
 ]

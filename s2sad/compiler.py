@@ -25,7 +25,7 @@ import weakref
 import gast
 import numpy as np
 
-from . import fence, rules
+from . import fence, rules, specialised
 from .annotations import getanno, setanno
 from .codegen import Comments, Imports, compose, load, render
 from .errors import AuxOutputError, InternalError
@@ -35,18 +35,14 @@ from .transforms.calls import callee
 from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
-from .transforms.optimize import eliminate_dead, optimize as optimize_body, simplify_stmt
+from .transforms.optimize import optimize as optimize_body
 from .transforms.dataflow import definitely_assigned
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
 from .transforms.licm import hoist_invariants
 from .transforms.shapes import shape_classes
-from .transforms import specialize
-from .transforms.lower import accumulate_in_place, lower, returns_fresh_arrays
 from .transforms.nested import fold_transform_calls
-from .transforms.fuse import fuse, return_copies
-from .transforms.outer import defer_outer_products
 
 __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
@@ -317,9 +313,9 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         final = gast.Return(value=_tuple(grads))
     value_free = False
     if signatures is not None:
-        primal, backward, value_free = _specialize(ctx, params, signatures, primal, backward,
-                                                   seed, value, aux is None and not want_value,
-                                                   _reads(final))
+        primal, backward, value_free = specialised.specialize(
+            ctx, params, signatures, primal, backward, seed, value,
+            aux is None and not want_value, _reads(final))
         if value_free:
             final = gast.Return(value=grads[0] if len(grads) == 1 else _tuple(grads))
     if optimize:
@@ -335,8 +331,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         if optimize:
             fbody = optimize_body(fbody, ctx.imports.bound, _reads(final))
         if signatures is not None:
-            fbody, direct = _lowered(ctx, params, signatures, fbody, final, in_place)
-            owned_returns = value_free and _plain64(signatures) and direct(
+            fbody, direct = specialised.lower(ctx, params, signatures, fbody, final, in_place)
+            owned_returns = value_free and specialised.plain64(signatures) and direct(
                 [signatures[i] for i in wrt], len(wrt) == 1)
         fbody = _sections(ctx, fbody) + [final]
         args = fdef.args if signatures is not None else _with_seed(fdef.args, seed)
@@ -368,65 +364,13 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         ]
     kind = "reverse" if mode == "grad" else "split reverse"
     if signatures is not None:
-        kind += " mode, specialised for %s%s" % (_describe_signatures(params, signatures),
+        kind += " mode, specialised for %s%s" % (specialised.describe(params, signatures),
                                                  " with in-place accumulation" if in_place
                                                  else "")
     derivative = _finish(ctx, fdef, functions, name, mode, kind, wrt_names)
     derivative.value_free = value_free
     derivative.owned_returns = signatures is not None and mode == "grad" and owned_returns
     return derivative
-
-
-def _plain64(signatures):
-    """Every argument is a Python number or a float64, integer or boolean array."""
-    return all(sig in (float, int, bool) or (isinstance(sig, tuple) and (
-        sig[1] == np.float64 or sig[1].kind in "biu")) for sig in signatures)
-
-
-def _lowered(ctx, params, signatures, body, final, in_place):
-    """The optimised joint body of a specialised gradient with the numbers it
-    holds propagated and runtime helpers lowered to NumPy (see :mod:`.lower`),
-    and with ``in_place``, adjoints accumulated in place."""
-    body = optimize_body(specialize.propagate_numbers(body), ctx.imports.bound, _reads(final))
-    namespace = dict(ctx.namespace)
-    namespace.update(ctx.imports.bound)
-    shapes = specialize.infer(body, params, signatures, namespace)
-    body = [simplify_stmt(s, ctx.imports.bound) for s in lower(body, shapes, ctx.imports)]
-    body = return_copies(fuse(body, ctx.imports.bound, [final]), final)
-    body = defer_outer_products(body, shapes, ctx.imports, ctx.namer.unique)
-    # lowering drops reads that only fed a helper the shape (unbroadcast(g, x) reads x)
-    body = eliminate_dead(body, ctx.imports.bound, _reads(final))
-    if in_place:
-        body = accumulate_in_place(body, shapes, namespace)
-
-    def direct(wrt_signatures, single):
-        return returns_fresh_arrays(body, final, shapes, namespace, wrt_signatures, single)
-    return body, direct
-
-
-def _specialize(ctx, params, signatures, primal, backward, seed, value, drop_value, keep):
-    """Shape specialisation of a joint reverse sweep (see :mod:`.specialize`): the
-    seed is 1.0, and with ``drop_value`` the value is left out if it is provably a
-    real number; ``keep`` are the names the function returns.  Returns
-    ``(primal, backward, value_free)``."""
-    backward = specialize.bind_number(backward, seed, 1.0)
-    namespace = dict(ctx.namespace)
-    namespace.update(ctx.imports.bound)
-    stmts = primal + backward
-    shapes = specialize.infer(stmts, params, signatures, namespace)
-    stmts = specialize.specialize(stmts, shapes, ctx.imports.bound, keep)
-    value_free = drop_value and shapes.of(value)[:2] == ((), "f")
-    return stmts[:len(primal)], stmts[len(primal):], value_free
-
-
-def _describe_signatures(params, signatures):
-    parts = []
-    for name, sig in zip(params, signatures):
-        if isinstance(sig, tuple):
-            parts.append("%s %s" % (name, sig[0]))
-        elif sig is not None:
-            parts.append("%s %s" % (name, sig.__name__))
-    return ", ".join(parts)
 
 
 def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
