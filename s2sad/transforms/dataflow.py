@@ -4,9 +4,30 @@
 * :func:`read` — names it reads;
 * :func:`upward_exposed` — names it may read before assigning them (their
   value flows in from before the statements, or from a previous iteration);
-* :func:`has_own_break` — a loop body that may leave the loop early.
+* :func:`has_own_break` — a loop body that may leave the loop early;
+* :func:`statements` / :func:`blocks` — every statement / statement list, nested
+  loop and branch bodies included.
 """
 import gast
+
+
+def statements(stmts):
+    """Every statement of ``stmts``, then of the loop and branch bodies in it."""
+    for stmt in stmts:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from statements(getattr(stmt, field, None) or [])
+
+
+def blocks(stmts):
+    """``stmts`` and every non-empty loop or branch body nested in it (the lists
+    themselves, to be edited in place)."""
+    yield stmts
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                yield from blocks(inner)
 
 
 def written(stmts):

@@ -16,6 +16,7 @@ import inspect
 
 import gast
 
+from .dataflow import blocks
 from .optimize import is_pure, simplify_stmt
 
 _MAX_OPERATORS = 5  # larger fused expressions are harder to read than two lines
@@ -64,7 +65,7 @@ def _counts(stmts):
 def _absorb_negations(stmts, namespace, after):
     """``t = -a`` read only where the sign folds away (``b + t * c`` -> ``b - a * c``)."""
     stores, loads = _counts(list(stmts) + list(after))
-    for block in _blocks(stmts):
+    for block in blocks(stmts):
         for i, stmt in enumerate(block):
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, gast.UnaryOp)
@@ -101,7 +102,7 @@ def _negates(stmt, name):
 def _merge_increments(stmts, namespace):
     """``x[i] += a`` (or ``x[i] = a``) directly followed by ``x[i] += b`` ->
     ``x[i] += a + b`` (``x[i] = a + b``)."""
-    for block in _blocks(stmts):
+    for block in blocks(stmts):
         i = 0
         while i + 1 < len(block):
             a, b = block[i], block[i + 1]
@@ -124,15 +125,6 @@ def _merge_increments(stmts, namespace):
 def _simple_index(node):
     parts = node.elts if isinstance(node, gast.Tuple) else [node]
     return all(isinstance(p, (gast.Name, gast.Constant, gast.Slice)) for p in parts)
-
-
-def _blocks(stmts):
-    yield stmts
-    for stmt in stmts:
-        for field in ("body", "orelse"):
-            block = getattr(stmt, field, None)
-            if isinstance(block, list) and block:
-                yield from _blocks(block)
 
 
 def _without_pass(stmts):

@@ -25,6 +25,7 @@ indices need ``np.add.at`` to accumulate repeated positions.
 import gast
 import numpy as np
 
+from .dataflow import statements
 from .. import runtime
 from ..annotations import copyanno
 from .ops import resolve
@@ -288,7 +289,7 @@ def accumulate_in_place(stmts, shapes, namespace):
     for derivatives made with ``create_graph=False``.
     """
     assigns, reads = {}, {}
-    for stmt in _statements(stmts):
+    for stmt in statements(stmts):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             assigns.setdefault(stmt.targets[0].id, []).append(stmt)
         elif isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
@@ -301,19 +302,12 @@ def accumulate_in_place(stmts, shapes, namespace):
              if all(v is not None and (_is_accumulation(v) or _fresh(v.value, namespace))
                     for v in values)
              and reads.get(name, True) and shapes.shape(_name(name))}
-    for stmt in _statements(stmts):
+    for stmt in statements(stmts):
         for field in ("body", "orelse"):
             block = getattr(stmt, field, None)
             if isinstance(block, list):
                 block[:] = [_augmented(s, owned, shapes) for s in block]
     return [_augmented(s, owned, shapes) for s in stmts]
-
-
-def _statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _statements(getattr(stmt, field, None) or [])
 
 
 def _name(name):
@@ -347,7 +341,7 @@ def _fresh(value, namespace):
 
 def _collect_reads(stmts, reads):
     """``reads[name]`` is False when some read of ``name`` may keep a reference."""
-    for stmt in _statements(stmts):
+    for stmt in statements(stmts):
         if isinstance(stmt, gast.For):
             parts = [stmt.iter]
         elif isinstance(stmt, (gast.If, gast.While)):
@@ -419,7 +413,7 @@ def returns_fresh_arrays(stmts, final, shapes, namespace, signatures, single):
     if len({n.id for n in names}) != len(names):
         return False
     assigned, reads = {}, {}
-    for stmt in _statements(stmts):
+    for stmt in statements(stmts):
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
             if isinstance(target, gast.Name):

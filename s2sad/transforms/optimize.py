@@ -19,6 +19,7 @@ import numbers
 import gast
 import numpy as np
 
+from .dataflow import blocks
 from .. import rules
 from .ops import resolve
 
@@ -302,20 +303,11 @@ def propagate_copies(body, keep=()):
     while changed:
         changed = False
         counts = _assign_counts(body)
-        for block in _blocks(body):
+        for block in blocks(body):
             if _drop_copy_back(block) or _propagate_in(block, body, counts, keep):
                 changed = True
                 break
     return body
-
-
-def _blocks(stmts):
-    yield stmts
-    for stmt in stmts:
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list) and inner:
-                yield from _blocks(inner)
 
 
 def _copy(stmt):

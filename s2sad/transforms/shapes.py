@@ -13,6 +13,7 @@ used, so the facts hold on every path.
 import gast
 import numpy as np
 
+from .dataflow import statements
 from .ops import resolve
 
 _ELEMENTWISE = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
@@ -61,7 +62,7 @@ def shape_classes(primal, namespace, scalars=(), ndims=None):
     classes = ShapeClasses(counts)
     for name in _scalar_variables(primal, namespace, scalars, ndims or {}):
         classes.union(name, SCALAR)
-    for stmt in _all_statements(primal):
+    for stmt in statements(primal):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             continue
         target = stmt.targets[0].id
@@ -80,7 +81,7 @@ def shape_classes(primal, namespace, scalars=(), ndims=None):
 def _scalar_variables(primal, namespace, scalars, ndims):
     """Variables every assignment of which produces a number (a fixed point)."""
     assigns = {}
-    for stmt in _all_statements(primal):
+    for stmt in statements(primal):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             assigns.setdefault(stmt.targets[0].id, []).append(stmt.value)
         elif (isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name)
@@ -129,13 +130,6 @@ def _is_scalar_expr(value, known, namespace, ndims):
             operands = value.args
     return operands is not None and all(
         _is_number(o) or (isinstance(o, gast.Name) and o.id in known) for o in operands)
-
-
-def _all_statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _all_statements(getattr(stmt, field, None) or [])
 
 
 def _is_number(node):

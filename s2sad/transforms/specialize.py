@@ -19,6 +19,7 @@ signature and dispatches on it (see :mod:`s2sad.api`).
 import gast
 import numpy as np
 
+from .dataflow import statements
 from .. import runtime
 from .ops import resolve
 from .optimize import simplify_stmt
@@ -539,7 +540,7 @@ def _keep_reductions_compact(stmts, shapes, names, keep):
     for name, _ in _assignments(stmts):
         counts[name] = counts.get(name, 0) + 1
     defs = {}
-    for stmt in _walk_statements(stmts):
+    for stmt in statements(stmts):
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                 and counts.get(stmt.targets[0].id) == 1):
             defs[stmt.targets[0].id] = stmt
@@ -565,7 +566,7 @@ def _keep_reductions_compact(stmts, shapes, names, keep):
             break
     while lazy:  # shrink: every reader must accept the compact value
         bad = set(keep) & set(lazy)
-        for stmt in _walk_statements(stmts):
+        for stmt in statements(stmts):
             for name in _reads_in(stmt, lazy):
                 if not _accepts_compact(stmt, name, lazy, shapes, defs, names):
                     bad.add(name)
@@ -677,13 +678,6 @@ def _accepts_compact(stmt, name, lazy, shapes, defs, names):
     return full is not None and _compact_shape(value, lazy, shapes) == full
 
 
-def _walk_statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _walk_statements(getattr(stmt, field, None) or [])
-
-
 def _reads_any(node, names):
     return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
                for n in gast.walk(node))
@@ -729,7 +723,7 @@ def propagate_numbers(stmts):
     done = set()
     while True:
         numbers_of = {}
-        for stmt in _walk_statements(stmts):
+        for stmt in statements(stmts):
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and counts.get(stmt.targets[0].id) == 1 and stmt.targets[0].id not in done
                     and isinstance(stmt.value, gast.Constant)
