@@ -17,7 +17,7 @@ import inspect
 import gast
 
 from .dataflow import blocks
-from .optimize import is_pure, simplify_stmt
+from .optimize import MUTATING_METHODS, is_pure, simplify_stmt
 
 _MAX_OPERATORS = 5  # larger fused expressions are harder to read than two lines
 
@@ -28,7 +28,40 @@ def fuse(stmts, namespace, after=()):
     stores, loads = _counts(list(stmts) + list(after))
     stmts = _fuse_block(stmts, namespace, stores, loads)
     stmts = _absorb_negations(stmts, namespace, after)
+    stmts = _copies_into_updates(stmts, namespace)
     return _merge_increments(stmts, namespace)
+
+
+def _copies_into_updates(stmts, namespace):
+    """``v = a`` whose next mention is ``v = v + e`` -> ``v = a + e``."""
+    for block in blocks(stmts):
+        i = 0
+        while i < len(block):
+            stmt = block[i]
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Name)):
+                i += 1
+                continue
+            name, source = stmt.targets[0].id, stmt.value.id
+            for j in range(i + 1, len(block)):
+                later = block[j]
+                mentions = {n.id for n in gast.walk(later) if isinstance(n, gast.Name)}
+                if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
+                        and later.targets[0].id == name and isinstance(later.value, gast.BinOp)
+                        and isinstance(later.value.left, gast.Name)
+                        and later.value.left.id == name
+                        and name not in {n.id for n in gast.walk(later.value.right)
+                                         if isinstance(n, gast.Name)}):
+                    later.value.left = gast.Name(id=source, ctx=gast.Load(), annotation=None,
+                                                 type_comment=None)
+                    del block[i]
+                    break
+                if name in mentions or source in _writes(later, namespace):
+                    i += 1
+                    break
+            else:
+                i += 1
+    return stmts
 
 
 def return_copies(stmts, final):
@@ -207,7 +240,7 @@ def _own_expressions(stmt):
 
 def _writes(stmt, namespace=None):
     """Names ``stmt`` assigns or mutates (``x[i] = v`` and ``x.append(v)`` mutate x;
-    calling a module's function, ``np.sin(v)``, mutates nothing)."""
+    ``x.sum()`` and a module's function, ``np.sin(v)``, mutate nothing)."""
     out = set()
     for node in gast.walk(stmt):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
@@ -215,7 +248,8 @@ def _writes(stmt, namespace=None):
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
                 node.ctx, gast.Store):
             out |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
-        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+        elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+              and node.func.attr in MUTATING_METHODS):
             out |= {n.id for n in gast.walk(node.func.value) if isinstance(n, gast.Name)
                     and not inspect.ismodule((namespace or {}).get(n.id))}
     return out

@@ -23,7 +23,7 @@ from .dataflow import blocks
 from .. import rules
 from .ops import resolve
 
-_MUTATING = {"append", "extend", "insert", "pop", "remove", "clear", "update",
+MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",
              "setdefault", "sort", "reverse", "fill", "put", "itemset", "resize",
              "popitem", "add", "discard"}
 _PURE_MODULES = ("numpy", "math", "s2sad", "builtins", "operator", "_operator")
@@ -446,7 +446,7 @@ def _pure_call(func, namespace):
         while isinstance(root, gast.Attribute):
             root = root.value
         if not (isinstance(root, gast.Name) and root.id in namespace):
-            return func.attr not in _MUTATING
+            return func.attr not in MUTATING_METHODS
     try:
         obj = resolve(func, namespace)
     except KeyError:
