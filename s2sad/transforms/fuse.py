@@ -112,6 +112,9 @@ def _absorb_negations(stmts, namespace, after):
                 isinstance(n, gast.Name) and n.id == name for n in gast.walk(block[j]))]
             if any(not isinstance(block[j], gast.Assign) for j in readers) or not readers:
                 continue
+            if any(operand in _writes(block[k], namespace)
+                   for k in range(i + 1, readers[-1])):
+                continue  # `a` changes before a reader (a loop body assigns it later)
             if loads.get(name, 0) != sum(
                        1 for j in readers for n in gast.walk(block[j])
                        if isinstance(n, gast.Name) and n.id == name):
