@@ -15,12 +15,16 @@ adds them all at once::
         h_rows.append(h)
     bW = bW + np.array(bt1_rows).T @ np.array(h_rows)
 
-One matrix product replaces ``n`` rank-one updates, each of which writes a full
-``bW``-sized array.  The sum is the same up to rounding order.  Applies when ``bW`` is
+(and inside the loop, every 64 steps, the same addition and ``bt1_rows.clear()``,
+``h_rows.clear()``: memory stays bounded).  A few matrix products replace ``n``
+rank-one updates, each of which writes a full ``bW``-sized array.  The sum is the same up to rounding order.  Applies when ``bW`` is
 read and written nowhere else in the loop, ``a`` and ``b`` are 1-d and never updated
 in place anywhere in the function (the lists keep references), and the loop is not
 nested in another loop (the rows would mix the outer iterations).
 """
+import builtins
+import copy
+
 import gast
 import numpy as np
 
@@ -83,12 +87,32 @@ def _defer(loop, shapes, imports, unique, mutated, namespace):
         for vector in updates[i]:
             if vector.id not in appended:
                 appended.add(vector.id)
-                body.append(copyanno(stmt, gast.Expr(value=gast.Call(
-                    func=gast.Attribute(value=load(rows[vector.id]), attr="append",
-                                        ctx=gast.Load()),
-                    args=[load(vector.id)], keywords=[]))))
+                body.append(copyanno(stmt, _method(rows[vector.id], "append",
+                                                   [load(vector.id)])))
+    # every CHUNK steps, add what was collected: memory stays bounded by CHUNK rows
+    first = rows[found[0][2].id]
+    length = load(imports.bind("len", builtins.len))
+    full = gast.Compare(left=gast.Call(func=length, args=[load(first)], keywords=[]),
+                        ops=[gast.GtE()], comparators=[gast.Constant(value=CHUNK, kind=None)])
+    flush = [copy_statement(s) for s in after] + [
+        _method(name, "clear", []) for name in rows.values()]
+    body.append(copyanno(loop, gast.If(test=full, body=flush, orelse=[])))
     loop.body = body
     return before, after
+
+
+#: rows collected before they are added (a matrix product of CHUNK rows per flush)
+CHUNK = 64
+
+
+def _method(name, method, args):
+    return gast.Expr(value=gast.Call(
+        func=gast.Attribute(value=load(name), attr=method, ctx=gast.Load()),
+        args=args, keywords=[]))
+
+
+def copy_statement(stmt):
+    return copyanno(stmt, copy.deepcopy(stmt))
 
 
 def _outer_update(stmt, namespace):
