@@ -17,8 +17,9 @@ adds them all at once::
 
 (and inside the loop, every 64 steps, the same addition and ``bt1_rows.clear()``,
 ``h_rows.clear()``: memory stays bounded).  A few matrix products replace ``n``
-rank-one updates, each of which writes a full ``bW``-sized array.  The sum is the same up to rounding order.  Applies when ``bW`` is
-read and written nowhere else in the loop, ``a`` and ``b`` are 1-d and never updated
+rank-one updates, each of which writes a full ``bW``-sized array.  The sum is the
+same up to rounding order.  Applies when ``bW`` is read and written nowhere else in
+the loop, ``a`` and ``b`` are 1-d and never updated
 in place anywhere in the function (the lists keep references), and the loop is not
 nested in another loop (the rows would mix the outer iterations).
 """
