@@ -18,6 +18,7 @@ Responsibility: everything between the user and the compiler core
 
 Errors raised by the core (:mod:`s2sad.errors`) pass through unchanged.
 """
+import collections
 import functools
 import inspect
 import numbers
@@ -467,6 +468,14 @@ _NUMBERS = (float, int)
 
 _MAX_SPECIALISED = 8  # shape-specialised compilations per transformed function
 
+#: One compiled gradient of a transformed function, for one argument signature:
+#: ``specialised`` (shape-specialised code), ``value_free`` (returns the gradients
+#: only), ``recheck`` (pytree arguments: check their dtypes on every call), ``plain``
+#: (value-free, and every argument a NumPy array or Python number), ``owned`` (plain,
+#: and the gradients are proven new float64 arrays: returned as they are).
+_Compiled = collections.namedtuple("_Compiled", "function wrt generation specialised "
+                                   "value_free recheck plain owned")
+
 
 def _signature(args):
     """What the generated gradient is specialised on: shape and dtype of each array
@@ -516,7 +525,7 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         # the signature fixes the dtype of plain array and number arguments: check
         # those once here, and pytrees on every call
         _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
-        specialised = sum(entry[3] for entry in compiled.values()) < _MAX_SPECIALISED
+        specialised = sum(e.specialised for e in compiled.values()) < _MAX_SPECIALISED
         dv = _derivative(fun, "grad", wrt, has_aux, scalars=scalars, ndims=ndims,
                          signatures=key if specialised else None, want_value=want_value,
                          in_place=specialised and not create_graph)
@@ -525,26 +534,26 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         plain = value_free and all(k is not None for k in key)  # no pytree, no Dask
         # the compiler proved the gradients are new float64 arrays of the right shapes
         owned = plain and getattr(dv, "owned_returns", False)
-        entry = compiled[key] = (dv.function, wrt, generation, specialised, value_free,
-                                 recheck, plain, owned)
+        entry = compiled[key] = _Compiled(dv.function, wrt, generation, specialised,
+                                          value_free, recheck, plain, owned)
         return entry
 
     def wrapper(*args, **kwargs):
         key = _signature(args)
         entry = compiled.get(key)
-        if entry is None or entry[2] != _rules_generation():
+        if entry is None or entry.generation != _rules_generation():
             entry = compile_for(args, key)
-        function, wrt = entry[0], entry[1]
-        if entry[5]:
+        function, wrt = entry.function, entry.wrt
+        if entry.recheck:
             _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
         try:
             out = function(*args, **kwargs)
         except Exception as error:
             _diagnose(error, fun, args, kwargs, has_aux, api_name, holomorphic)
             raise
-        if entry[7]:
+        if entry.owned:
             return out if single or len(wrt) > 1 else (out,)
-        if entry[6]:  # value-free, NumPy arrays and Python numbers only
+        if entry.plain:  # value-free, NumPy arrays and Python numbers only
             if len(wrt) == 1:
                 g = _own_plain(out, args[wrt[0]], args, ())
                 return g if single else (g,)
@@ -552,7 +561,7 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
             for g, i in zip(out, wrt):
                 grads.append(_own_plain(g, args[i], args, grads))
             return tuple(grads)
-        if entry[4]:  # the value is provably a real number and nobody wants it
+        if entry.value_free:  # the value is provably a real number and nobody wants it
             grads = out
         else:
             out, grads = out
