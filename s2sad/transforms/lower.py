@@ -25,9 +25,9 @@ indices need ``np.add.at`` to accumulate repeated positions.
 import gast
 import numpy as np
 
-from .dataflow import statements
 from .. import runtime
 from ..annotations import copyanno
+from .dataflow import statements
 from .ops import resolve
 from .reverse import load
 

@@ -19,8 +19,8 @@ import numbers
 import gast
 import numpy as np
 
-from .dataflow import blocks
 from .. import rules
+from .dataflow import blocks
 from .ops import resolve
 
 MUTATING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "update",

@@ -25,7 +25,7 @@ from .calls import function_call
 from .dataflow import has_own_break, overwritable, read, upward_exposed, written
 from .ops import classify, resolve
 from .optimize import simplify_stmt
-from .shapes import SCALAR, drop_unbroadcasts
+from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts
 
 
 def load(name):
@@ -474,7 +474,8 @@ class Reverse:
         """Fold constants and drop ``unbroadcast`` calls that provably do nothing."""
         node = simplify_stmt(node, self.ctx.imports.bound)
         if self.classes is not None and "unbroadcast" in self.ctx.imports.bound:
-            node = drop_unbroadcasts(node, self.classes, self.ctx.imports.runtime("unbroadcast"))
+            node = drop_unbroadcasts(node, [self.ctx.imports.runtime("unbroadcast")],
+                                     conforms_by_class(self.classes))
         return node
 
 

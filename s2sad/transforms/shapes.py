@@ -154,34 +154,43 @@ def _elementwise_operands(value, namespace):
     return None
 
 
-def drop_unbroadcasts(node, classes, unbroadcast_name):
-    """Replace provably trivial ``unbroadcast(e, x)`` calls by ``e`` in ``node``."""
-    return _Dropper(classes, unbroadcast_name).visit(node)
+def drop_unbroadcasts(node, names, conforms):
+    """Replace ``unbroadcast(e, x)`` calls (the helper bound to one of ``names``) by
+    ``e`` where ``conforms(e, x)`` proves them trivial."""
+    return _Dropper(set(names), conforms).visit(node)
+
+
+def conforms_by_class(classes):
+    """``conforms(e, x)`` for :func:`drop_unbroadcasts`: every array in ``e`` is in
+    the same-shape class as the variable ``x``."""
+    def conforms(expr, like):
+        return isinstance(like, gast.Name) and _conforms(classes, expr, like.id)
+    return conforms
 
 
 class _Dropper(gast.NodeTransformer):
-    def __init__(self, classes, name):
-        self.classes = classes
-        self.name = name
+    def __init__(self, names, conforms):
+        self.names = names
+        self.conforms = conforms
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        if (isinstance(node.func, gast.Name) and node.func.id == self.name
-                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)):
-            expr, target = node.args
-            if self._conforms(expr, target.id):
-                return expr
+        if (isinstance(node.func, gast.Name) and node.func.id in self.names
+                and len(node.args) == 2 and not node.keywords
+                and self.conforms(*node.args)):
+            return node.args[0]
         return node
 
-    def _conforms(self, expr, target):
-        if isinstance(expr, gast.Name):
-            return self.classes.same(expr.id, target)
-        if _is_number(expr):  # a number must still be broadcast to an array x's shape
-            return self.classes.same(target, SCALAR)
-        if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE):
-            parts = [expr.left, expr.right]
-            return all(self._conforms(p, target) or _is_number(p) for p in parts) and any(
-                not _is_number(p) for p in parts)
-        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-            return self._conforms(expr.operand, target)
-        return False
+
+def _conforms(classes, expr, target):
+    if isinstance(expr, gast.Name):
+        return classes.same(expr.id, target)
+    if _is_number(expr):  # a number must still be broadcast to an array x's shape
+        return classes.same(target, SCALAR)
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE):
+        parts = [expr.left, expr.right]
+        return all(_conforms(classes, p, target) or _is_number(p) for p in parts) and any(
+            not _is_number(p) for p in parts)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        return _conforms(classes, expr.operand, target)
+    return False

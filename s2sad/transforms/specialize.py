@@ -19,10 +19,11 @@ signature and dispatches on it (see :mod:`s2sad.api`).
 import gast
 import numpy as np
 
-from .dataflow import statements
 from .. import runtime
+from .dataflow import statements
 from .ops import resolve
 from .optimize import simplify_stmt
+from .shapes import drop_unbroadcasts
 
 UNKNOWN = (None, None, None)  # (shape, kind, value)
 _TOP = object()  # not assigned yet (optimistic start of the fixed point)
@@ -507,25 +508,14 @@ def specialize(stmts, shapes, bound, keep=()):
     """
     names = {name: func.__name__ for name, func in bound.items()
              if _runtime_name(func) is not None}
-    stmts = [_DropUnbroadcast(shapes, names).visit(s) for s in stmts]
+    def conforms(expr, like):
+        target = shapes.shape(like)
+        return target is not None and shapes.shape(expr) == target
+
+    unbroadcast = [name for name, helper in names.items() if helper == "unbroadcast"]
+    stmts = [drop_unbroadcasts(s, unbroadcast, conforms) for s in stmts]
     _keep_reductions_compact(stmts, shapes, names, keep)
     return propagate_numbers(stmts)
-
-
-class _DropUnbroadcast(gast.NodeTransformer):
-    def __init__(self, shapes, names):
-        self.shapes = shapes
-        self.names = names
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if (isinstance(node.func, gast.Name) and self.names.get(node.func.id) == "unbroadcast"
-                and len(node.args) == 2 and not node.keywords):
-            expr, like = node.args
-            target = self.shapes.shape(like)
-            if target is not None and self.shapes.shape(expr) == target:
-                return expr
-        return node
 
 
 def _keep_reductions_compact(stmts, shapes, names, keep):
