@@ -116,6 +116,12 @@ class Rule:
         self.body = [s for s in fdef.body if not _is_docstring(s)]
         self.namespace = func.__globals__
         self._validate()
+        #: the template reads the primal result (``tanh``'s adjoint does)
+        module = gast.Module(body=self.body, type_ignores=[])
+        marked = {id(n.slice) for n in gast.walk(module) if is_d(n)}
+        self.reads_result = any(
+            isinstance(n, gast.Name) and n.id == self.result and isinstance(n.ctx, gast.Load)
+            and id(n) not in marked for n in gast.walk(module))
 
     def _validate(self):
         names = {self.result, *self.inputs}

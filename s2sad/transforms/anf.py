@@ -29,10 +29,10 @@ import functools
 
 import gast
 
-from .. import runtime
+from .. import rules, runtime
 from ..annotations import getanno, setanno
 from .inline import comprehension, inline_call
-from .ops import index_expr, resolve
+from .ops import classify, index_expr, resolve
 
 class ANF:
     """Flatten a function body; see the module docstring for the grammar."""
@@ -53,6 +53,7 @@ class ANF:
         self.out = None
         self.origin = None
         self.read = set()
+        self.computed = set()  # names assigned something an adjoint may read back
         self.loop_written = set()
 
     # --- entry point ---
@@ -81,10 +82,22 @@ class ANF:
                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
         if self.depth:
             self.loop_written.update(_written([stmt]))
+        if not isinstance(stmt, gast.Assign) or self.result_read(stmt.value):
+            self.computed.update(_written([stmt]))
         setanno(stmt, "origin", self.origin)
         gast.copy_location(stmt, self.origin)
         self.out.append(stmt)
         return stmt
+
+    def result_read(self, value):
+        """May the backward sweep of ``x = value`` read ``x`` (its own result)?"""
+        op = classify(value, self.namespace, self.defined.__contains__)
+        if op.kind in ("const", "copy", "literal", "nondiff", "constructor"):
+            return False
+        if op.kind == "rule":
+            rule = rules.lookup_adjoint(op.key)
+            return rule is None or rule.reads_result
+        return True
 
     # --- statements ---
 
@@ -249,13 +262,18 @@ class ANF:
 
     def enter_compound(self, s):
         """Before a top-level compound statement, give a fresh SSA name to each
-        variable it overwrites that earlier code read, so the backward sweep of
-        that earlier code still sees the value it read."""
+        variable it overwrites that earlier code read, or that holds a computed
+        value (a rule's adjoint may read its own result, ``tanh``'s for one), so
+        the backward sweep of that earlier code still sees the value it saw.
+
+        With this, a top-level compound statement writes only variables no earlier
+        statement's backward sweep reads: the tape of each compound only has to
+        restore what its own backward sweep reads."""
         if self.depth:
             return
         for name in sorted(_written([s])):
             current = self.renames.get(name, name)
-            if name in self.defined and current in self.read:
+            if name in self.defined and (current in self.read or current in self.computed):
                 new = self.namer.unique(name)
                 self.emit(gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(),
                                                          annotation=None, type_comment=None)],
@@ -273,9 +291,10 @@ class ANF:
                 # evaluate every element before binding any target (a, b = b, a)
                 elts = [self.atom(e) if not isinstance(e, gast.Constant) else e
                         for e in value.elts]
-                if self.depth:
-                    elts = [self.atom(_load(e.id)) if isinstance(e, gast.Name)
-                            and e.id in _stored_names(target) else e for e in elts]
+                if self.depth:  # no SSA renaming here: keep the values a target overwrites
+                    stored = {self.renames.get(n, n) for n in _stored_names(target)}
+                    elts = [self.keep_value(e.id) if isinstance(e, gast.Name)
+                            and e.id in stored else e for e in elts]
                 for t, e in zip(target.elts, elts):
                     self.assign(t, e)
             else:
@@ -287,6 +306,16 @@ class ANF:
             self.write_item(target, self.atom(value))
         else:
             raise self.where(target, "assigning to %s" % type(target).__name__, "")
+
+    def keep_value(self, name):
+        """A fresh variable holding the current value of ``name`` (which a tuple
+        assignment is about to overwrite before reading it)."""
+        old = self.namer.unique("old_" + name)
+        self.defined.add(old)
+        self.emit(gast.Assign(targets=[gast.Name(id=old, ctx=gast.Store(), annotation=None,
+                                                 type_comment=None)],
+                              value=_load(name), type_comment=None))
+        return _load(old)
 
     def write_item(self, target, value):
         """``y[i] = v`` as ``y = setitem(y, i, v)``: a new array, never a mutation
@@ -315,6 +344,9 @@ class ANF:
                 n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
             # x = f(x) inside control flow: keep the old x apart from the new one
             value = self.atom(value)
+        if (not fresh and self.depth and isinstance(value, gast.Name)
+                and value.id == self.renames.get(name, name)):
+            return  # x = x: nothing changes
         target = name if fresh else self.store_name(name)
         self.emit(gast.Assign(
             targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None, type_comment=None)],

@@ -329,10 +329,18 @@ class Reverse:
         """Statements at the top of ``stmts`` (a loop or branch body) that the
         backward sweep can recompute instead of taping: cheap, pure, assigned once
         in the function, local to one pass through ``stmts``, and reading only
-        values that are the same in the backward sweep (values ``scope`` does not
-        write, loop indices, other such values)."""
+        values that are the same in the backward sweep.
+
+        The proof: a recomputation runs at the start of the body's backward sweep,
+        above every pop of the body.  So each value it reads must hold, there, what
+        it held when the original ran.  That is true of names ``scope`` (the
+        enclosing top-level compound statement) never writes, parameters included
+        only if never written there, of loop indices the backward loops restore,
+        and of values recomputed the same way.  Any other read (a name the
+        compound overwrites) is no proof: the value is taped instead."""
+        changed = written(scope)
         stable = (set(extra) | set(self.recomputed) | set(self.restored)
-                  | (self.ctx.locals - written(scope)) | self.params)
+                  | ((self.ctx.locals | self.params) - changed))
         exposed = upward_exposed(stmts)
         out = []
         for stmt in stmts:
