@@ -96,7 +96,7 @@ def clear_cache():
 
 
 def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=(),
-               signatures=None, want_value=True, in_place=False):
+               signatures=None, want_value=True, in_place=False, outputs=None):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -118,6 +118,9 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
       in_place: with ``signatures``, accumulate adjoints in place into arrays the
         code owns (``bW += ...``): faster, not differentiable again
         (``create_graph=False``).
+      outputs: for ``mode="vjp"`` of a function returning a tuple, the positions
+        of the outputs whose cotangent may be non-zero (the caller reads only
+        those); the backward sweep of the others is not generated.  ``None``: all.
     Returns:
       a :class:`Derivative`.
     """
@@ -138,7 +141,7 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         raise ValueError("signatures are only used by mode='grad' with optimize=True")
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
            signatures, bool(want_value) or signatures is None,
-           bool(in_place) and signatures is not None, rules.generation())
+           bool(in_place) and signatures is not None, outputs, rules.generation())
     try:
         per_fn = _CACHE.setdefault(fn, {})
     except TypeError:
@@ -146,7 +149,7 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     found = per_fn.get(key)
     if found is None:
         found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars),
-                                     tuple(ndims), signatures, want_value, in_place)
+                                     tuple(ndims), signatures, want_value, in_place, outputs)
         stats["transforms"] += 1
     return found
 
@@ -199,14 +202,15 @@ class Context:
             target, name, tangents = helper.function, helper.name, helper.tangent_params
         return self.imports.bind(name, target), tangents
 
-    def compile_helper(self, func, wrt):
-        """Names bound to the split sweeps of user function ``func`` (wrt ``wrt``)."""
+    def compile_helper(self, func, wrt, outputs=None):
+        """Names bound to the split sweeps of user function ``func`` (wrt ``wrt``;
+        ``outputs``: the positions of its tuple outputs the caller reads)."""
         key = (func, wrt)
         if key in _IN_PROGRESS:  # recursion: look the sweeps up when first called
             forward, backward = _Lazy(func, wrt, "forward"), _Lazy(func, wrt, "backward")
             name = func.__name__
         else:
-            helper = derivative(func, "vjp", wrt)
+            helper = derivative(func, "vjp", wrt, outputs=outputs)
             if helper not in self.helpers:
                 self.helpers.append(helper)
             forward, backward, name = helper.forward, helper.backward, helper.name
@@ -228,19 +232,19 @@ class Context:
 
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=(), signatures=None,
-           want_value=True, in_place=False):
+           want_value=True, in_place=False, outputs=None):
     key = (fn, wrt) if mode == "vjp" else (fn, wrt, mode)
     if mode in ("vjp", "jvp", "linearize"):
         _IN_PROGRESS.add(key)
     try:
         return _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures,
-                            want_value, in_place)
+                            want_value, in_place, outputs)
     finally:
         _IN_PROGRESS.discard(key)
 
 
 def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, want_value,
-                 in_place):
+                 in_place, outputs=None):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -259,10 +263,10 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     ctx.imports.user_module = getattr(fn, "__module__", None)
     ctx.wrt = wrt
     local = local_names(fdef)
-    fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind)
+    fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind, namer)
     ExitLowering(namer).function(fdef)
     normalize_loops(fdef, namer, ctx.imports.runtime)
-    anf(fdef, namer, parsed.namespace, ctx.imports.runtime,
+    anf(fdef, namer, ctx.namespace, ctx.imports.runtime,
         lambda node, construct, hint: fence.reject(parsed, node, construct, hint))
     ctx.locals = local_names(fdef)
     body = fdef.body
@@ -276,8 +280,9 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     value, aux = _split_output(ctx, ret, body, has_aux, mode)
     if optimize:
         body = hoist_invariants(body, ctx.namespace)
-    outputs = [e.id for e in _elements(value) if isinstance(e, gast.Name)]
-    active = active_variables(body[:-1], wrt_names, outputs, ctx.namespace, ctx.is_local)
+    seeded = [e.id for i, e in enumerate(_elements(value)) if isinstance(e, gast.Name)
+              and (outputs is None or i in outputs)]
+    active = active_variables(body[:-1], wrt_names, seeded, ctx.namespace, ctx.is_local)
     classes = None
     if optimize:
         known = range(-len(params), len(params))
@@ -291,6 +296,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         return build_linearize(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     rev = Reverse(ctx, active, _containers(body, ctx.namespace), classes, params)
     rev.assign_counts = _assign_counts(body)
+    rev.statements = body
     stem = "d%s_d%s" % (fdef.name, "_".join(wrt_names)) if mode == "grad" else fdef.name
     if mode == "grad":
         name = namer.unique(stem)
@@ -301,7 +307,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         while {name + "_forward", name + "_backward"} & namer.taken:
             name = namer.unique(stem)
         namer.reserve([name + "_forward", name + "_backward"])
-    seed, seed_stmts = _seed(ctx, rev, value)
+    seed, seed_stmts = _seed(ctx, rev, value, outputs)
     primal, adjoint = rev.body(body[:-1])
     backward = seed_stmts + adjoint
     grads = [load_name(rev.adj(w)) if w in rev.defined else _zeros(ctx, w) for w in wrt_names]
@@ -518,8 +524,9 @@ def _elements(value):
     return value.elts if isinstance(value, gast.Tuple) else [value]
 
 
-def _seed(ctx, rev, value):
-    """The seed parameter name, and statements spreading it over tuple outputs."""
+def _seed(ctx, rev, value, outputs=None):
+    """The seed parameter name, and statements spreading it over tuple outputs
+    (those in ``outputs``, if given: the others have a zero cotangent)."""
     if not isinstance(value, gast.Tuple):
         if isinstance(value, gast.Name) and value.id in rev.active:
             return rev.seed(value.id), []
@@ -527,6 +534,8 @@ def _seed(ctx, rev, value):
     seed = ctx.namer.unique("bout")
     stmts = []
     for i, elt in enumerate(value.elts):
+        if outputs is not None and i not in outputs:
+            continue
         if isinstance(elt, gast.Name) and elt.id in rev.active:
             part = gast.Subscript(value=load_name(seed), slice=gast.Constant(value=i, kind=None),
                                   ctx=gast.Load())

@@ -41,8 +41,8 @@ class MissingRuleError(S2SADError, NotImplementedError):
     def __init__(self, name, where, reason=""):
         msg = (
             "no derivative rule for %s (called at %s)%s. Register one with "
-            "@s2sad.custom_vjp / @s2sad.rules.adjoint(%s), or declare it "
-            "non-differentiable with s2sad.rules.nondifferentiable(%s)."
+            "@s2sad.rules.adjoint(%s), or declare it non-differentiable with "
+            "s2sad.rules.nondifferentiable(%s)."
             % (name, where, (": " + reason) if reason else "", name, name)
         )
         super().__init__(msg)

@@ -347,6 +347,38 @@ def jvp_stand_in(fun, n, has_aux=False):
 _JVP_STAND_INS = weakref.WeakKeyDictionary()
 
 
+def vjp_stand_in(fun, n, has_aux=False):
+    """The pullback of ``s2sad.vjp(fun, *primals)`` for ``n`` primals, as a plain
+    function of ``(*primals, ct)`` returning one gradient per primal: what a
+    differentiated function that calls ``vjp`` runs instead (it recomputes the
+    forward sweep, so the pullback is differentiable like any user function)."""
+    from .compiler import derivative
+    cache = _VJP_STAND_INS.setdefault(fun, {})
+    key = (n, bool(has_aux))
+    if key in cache:
+        return cache[key]
+    positional = _positional(fun)
+    if n > len(positional):
+        raise TypeError("s2sad.vjp: %s takes %d positional parameter(s), %d primals given"
+                        % (fun.__name__, len(positional), n))
+    dv = derivative(fun, "vjp", tuple(range(n)), has_aux)
+    namer = Namer({"np"})
+    v = _locals(namer, "result", "residuals", "ct")
+    v["primals"] = ", ".join(namer.unique("primal_%d" % i) for i in range(n))
+    v["forward"], v["backward"] = namer.unique(dv.name + "_forward"), namer.unique(
+        dv.name + "_backward")
+    v["name"] = name = namer.unique("vjp_%s" % fun.__name__)
+    text = ("def %(name)s(%(primals)s, %(ct)s):\n"
+            "    %(result)s, %(residuals)s = %(forward)s(%(primals)s)\n"
+            "    return %(backward)s(%(residuals)s, %(ct)s)\n") % v
+    made = cache[key] = _load(fun, "vjp", name, text, {v["forward"]: dv.forward,
+                                                        v["backward"]: dv.backward})
+    return made
+
+
+_VJP_STAND_INS = weakref.WeakKeyDictionary()
+
+
 def shim(wrapper, reverse=True):
     """A plain, differentiable function equal to s2sad transform ``wrapper``.
 

@@ -153,8 +153,13 @@ class ANF:
                 return
             if isinstance(value, gast.Call) and self.resolves_to(value.func, functools.partial) \
                     and value.args:
-                # g = functools.partial(f, a, k=v): calls g(...) become f(a, ..., k=v)
-                self.partials[s.targets[0].id] = value
+                # g = functools.partial(f, a, k=v): calls g(...) become f(a, ..., k=v),
+                # with the values a and v had here (kept in fresh variables)
+                self.partials[s.targets[0].id] = gast.Call(
+                    func=value.func, args=[value.args[0]] + [
+                        self.snapshot(a) for a in value.args[1:]],
+                    keywords=[gast.keyword(arg=k.arg, value=self.snapshot(k.value))
+                              for k in value.keywords])
                 return
             self.assign_name(s.targets[0].id, self.simple(s.value))
             return
@@ -200,7 +205,13 @@ class ANF:
             if not (isinstance(atom, gast.Name) and atom.id in self.loop_written):
                 return atom
         if not output:
-            return self.atom(expr)
+            atom = self.atom(expr)
+            if isinstance(atom, gast.Name) and atom.id in self.loop_written:
+                # the backward sweep restores loop variables: return a copy of the value
+                name = self.namer.unique(atom.id)
+                self.assign_name(name, atom, fresh=True)
+                return _load(name)
+            return atom
         name = self.namer.unique(self.func_name)
         self.assign_name(name, self.simple(expr), fresh=True)
         return _load(name)
@@ -306,6 +317,13 @@ class ANF:
             self.write_item(target, self.atom(value))
         else:
             raise self.where(target, "assigning to %s" % type(target).__name__, "")
+
+    def snapshot(self, expr):
+        """An atom holding ``expr``'s value now, which later assignments never change."""
+        if isinstance(expr, gast.Starred):
+            return gast.Starred(value=self.snapshot(expr.value), ctx=gast.Load())
+        atom = self.atom(expr)
+        return self.keep_value(atom.id) if isinstance(atom, gast.Name) else atom
 
     def keep_value(self, name):
         """A fresh variable holding the current value of ``name`` (which a tuple

@@ -102,7 +102,7 @@ def function_call(rev, name, op, stmt):
     ctx = rev.ctx
     args, keywords, func, positions = bind_call(rev, op, stmt)
     wrt = tuple(p for p, _ in positions)
-    forward, backward, _ = ctx.compile_helper(func, wrt)
+    forward, backward, _ = ctx.compile_helper(func, wrt, rev.used_elements(name))
     res = ctx.namer.unique(func.__name__ + "_res")
     call = gast.Call(func=load(forward), args=args,
                      keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])

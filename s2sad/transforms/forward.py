@@ -15,10 +15,9 @@ import gast
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
-from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import bind_call, callee
-from .ops import classify, is_among
+from .ops import classify, is_among, missing_rule
 from .optimize import is_zero, simplify_stmt, zero
 
 
@@ -113,7 +112,7 @@ class Forward:
             return self.function_call(name, op, stmt)
         if op.kind == "rule":
             return [stmt] + self.rule(name, op, stmt)
-        raise MissingRuleError(_key_name(op), self.ctx.parsed.where(stmt))
+        raise missing_rule(self.ctx, op, stmt)
 
     def literal(self, value):
         if isinstance(value, gast.Dict):
@@ -135,7 +134,7 @@ class Forward:
         if rule is None:
             if rules.is_linear(op.key):
                 return [self.linear(name, op)]
-            raise MissingRuleError(_key_name(op), where, "it has an adjoint rule only")
+            raise missing_rule(self.ctx, op, stmt, "it has an adjoint rule only")
         bindings = self.ctx.bind(rule, op, stmt)
         derivs = {param: self.tangent_of(node) for param, node in bindings.items()}
         if is_among(op.key, STRUCTURAL):
@@ -222,12 +221,6 @@ def is_zero_term(node, namespace):
     """True if ``node`` contains a symbolic zero: tangent templates are sums of
     terms, each multilinear in the tangents it mentions."""
     return any(is_zero(n) for n in gast.walk(node))
-
-
-def _key_name(op):
-    key = op.key
-    name, module = getattr(key, "__name__", None), getattr(key, "__module__", None)
-    return "%s.%s" % (module, name) if name and module else repr(key)
 
 
 __all__ = ["Forward", "drop_zero_terms", "callee"]

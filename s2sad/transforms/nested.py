@@ -11,11 +11,18 @@ Output: the same function where
 * ``s2sad.jvp(f, (x, y), (dx, dy))`` with a known ``f`` and tuple (or list)
   displays becomes a call of a stand-in, ``jvp_f(x, y, dx, dy)``, that runs the
   generated forward-mode code of ``f`` and returns ``(out, t_out)``: so ``grad`` of
-  a function that calls ``jvp`` works.
+  a function that calls ``jvp`` works;
+* ``s2sad.vjp(f, x, y)`` with a known ``f``, unpacked at once
+  (``out, f_vjp = s2sad.vjp(f, x, y)``, ``out, f_vjp, aux = ...`` with
+  ``has_aux=True``) or indexed (``s2sad.vjp(f, x)[1](ct)``), becomes a call of ``f``
+  for the output and ``functools.partial(vjp_f, x, y)`` for the pullback, where the
+  stand-in ``vjp_f(x, y, ct)`` runs ``f``'s generated split sweeps.
 
 Other uses of the transforms (a function chosen at run time, ``*args``) are left
 alone; differentiating them then fails with s2sad's usual errors.
 """
+import functools
+
 import gast
 
 from .ops import resolve
@@ -23,23 +30,34 @@ from .ops import resolve
 _BUILDERS = ("grad", "value_and_grad", "jacrev", "jacfwd", "hessian")
 
 
-def fold_transform_calls(fdef, namespace, local, bind):
+def fold_transform_calls(fdef, namespace, local, bind, namer):
     """Rewrite ``fdef`` in place (see the module docstring).
 
-    ``local(name)`` tells whether ``name`` is a local variable of the function.
+    ``local(name)`` tells whether ``name`` is a local variable of the function;
+    ``namer`` gives fresh local names.
     """
-    _Folder(namespace, local, bind).visit(fdef)
+    _Folder(namespace, local, bind, namer).visit(fdef)
+
+
+def _name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
 
 
 class _Folder(gast.NodeTransformer):
-    def __init__(self, namespace, local, bind):
+    def __init__(self, namespace, local, bind, namer):
         self.namespace = namespace
         self.local = local
         self.bind = bind
+        self.namer = namer
 
     def visit_Call(self, node):
         self.generic_visit(node)
         import s2sad
+        if (isinstance(node.func, gast.Subscript) and _index(node.func) == 1
+                and self._vjp_call(node.func.value)):  # s2sad.vjp(f, x)[1](ct)
+            fun, primals, has_aux = self._vjp_call(node.func.value)
+            return gast.Call(func=self._pullback(fun, len(primals), has_aux),
+                             args=primals + node.args, keywords=node.keywords)
         func = self._static(node.func)
         if func is None:
             return node
@@ -48,6 +66,70 @@ class _Folder(gast.NodeTransformer):
         if func is s2sad.jvp:
             return self._jvp(node)
         return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        found = self._vjp_call(node.value) if _index(node) == 0 else None
+        if found and not found[2]:  # s2sad.vjp(f, x)[0]: the output
+            fun, primals, _ = found
+            return gast.Call(func=_name(self.bind(fun.__name__, fun)), args=primals,
+                             keywords=[])
+        return node
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        found = self._vjp_call(node.value)
+        target = node.targets[0]
+        if not found or len(node.targets) != 1 or not isinstance(target, (gast.Tuple,
+                                                                          gast.List)):
+            return node
+        fun, primals, has_aux = found
+        names = target.elts
+        if len(names) != (3 if has_aux else 2) or not all(isinstance(n, gast.Name)
+                                                           for n in names):
+            return node
+        out = []
+        for i, p in enumerate(primals):  # each primal evaluated once, as in the call
+            if not isinstance(p, (gast.Name, gast.Constant)):
+                temp = self.namer.unique("primal")
+                out.append(gast.Assign(targets=[_name(temp, gast.Store())], value=p,
+                                       type_comment=None))
+                primals[i] = _name(temp)
+        call = gast.Call(func=_name(self.bind(fun.__name__, fun)), args=list(primals),
+                         keywords=[])
+        result = names[0] if not has_aux else gast.Tuple(elts=[names[0], names[2]],
+                                                         ctx=gast.Store())
+        out.append(gast.Assign(targets=[result], value=call, type_comment=None))
+        partial = gast.Call(func=_name(self.bind("partial", functools.partial)),
+                            args=[self._pullback(fun, len(primals), has_aux)] + primals,
+                            keywords=[])
+        out.append(gast.Assign(targets=[names[1]], value=partial, type_comment=None))
+        for stmt in out:
+            gast.copy_location(stmt, node)
+            for sub in gast.walk(stmt):
+                if isinstance(sub, gast.expr):
+                    gast.copy_location(sub, node)
+        return out
+
+    def _vjp_call(self, node):
+        """``(f, primal nodes, has_aux)`` of a call ``s2sad.vjp(f, *primals)`` with a
+        known ``f``, or None."""
+        import s2sad
+        if not isinstance(node, gast.Call) or self._static(node.func) is not s2sad.vjp:
+            return None
+        if not node.args or any(isinstance(a, gast.Starred) for a in node.args[1:]):
+            return None
+        fun = self._static(node.args[0])
+        keywords = {k.arg: self._value(k.value) for k in node.keywords}
+        if (fun is None or not callable(fun) or set(keywords) - {"has_aux"}
+                or not all(ok for ok, _ in keywords.values()) or len(node.args) < 2):
+            return None
+        return fun, list(node.args[1:]), bool(keywords.get("has_aux", (True, False))[1])
+
+    def _pullback(self, fun, n, has_aux):
+        from ..higher import vjp_stand_in
+        stand_in = vjp_stand_in(fun, n, has_aux)
+        return _name(self.bind(stand_in.__name__, stand_in))
 
     def _static(self, node):
         """The live object ``node`` names if it does not depend on local values."""
@@ -107,3 +189,11 @@ class _Folder(gast.NodeTransformer):
         return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                         type_comment=None),
                          args=list(primals.elts) + list(tangents.elts), keywords=[])
+
+
+def _index(subscript):
+    """The constant int index of ``subscript``, or None."""
+    index = subscript.slice
+    if isinstance(index, gast.Constant) and type(index.value) is int:
+        return index.value
+    return None

@@ -10,8 +10,10 @@ import dataclasses
 import operator
 
 import gast
+import numpy as np
 
 from .. import rules
+from ..errors import MissingRuleError
 from .calls import callee
 
 BINOPS = {
@@ -137,6 +139,9 @@ def _call(value, namespace, is_local):
         root = root.value
     if isinstance(func, gast.Attribute) and isinstance(root, gast.Name) and is_local(root.id):
         return _keyed(rules.method(func.attr), [func.value] + value.args, keywords)
+    if isinstance(func, gast.Name) and is_local(func.id):
+        # a function value the function computes or receives: its result depends on it
+        return Op("unknown", func.id, [func] + value.args, keywords)
     try:
         obj = resolve(func, namespace)
     except KeyError:
@@ -157,3 +162,27 @@ def is_record_type(obj):
     """A namedtuple or dataclass type: its constructor stores its arguments as fields."""
     return isinstance(obj, type) and (
         (issubclass(obj, tuple) and hasattr(obj, "_fields")) or dataclasses.is_dataclass(obj))
+
+
+def public_name(key):
+    """How users spell rule key ``key``: ``numpy.tanh``, ``numpy.add.reduce``."""
+    if isinstance(key, str):
+        return key
+    owner = getattr(key, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return "numpy.%s.%s" % (owner.__name__, key.__name__)
+    if isinstance(key, np.ufunc):
+        return "numpy.%s" % key.__name__
+    name, module = getattr(key, "__name__", None), getattr(key, "__module__", None)
+    return "%s.%s" % (module, name) if name and module else repr(key)
+
+
+def missing_rule(ctx, op, stmt, reason=""):
+    """The error for a call of kind ``"unknown"`` (or a rule lacking this mode's half)."""
+    if isinstance(op.key, str) and ctx.is_local(op.key):
+        return ctx.unsupported(
+            stmt, "calling %s, a function value the differentiated function computes or "
+            "receives as an argument" % op.key,
+            "call the function by its own name (a module-level function or a nested "
+            "def), so s2sad can read its source")
+    return MissingRuleError(public_name(op.key), ctx.parsed.where(stmt), reason)

@@ -19,11 +19,11 @@ import numpy as np
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
-from ..errors import MissingRuleError
 from ..templates import Contribution, instantiate
 from .calls import function_call
-from .dataflow import has_own_break, overwritable, read, upward_exposed, written
-from .ops import classify, resolve
+from .dataflow import (has_own_break, overwritable, read, statements, upward_exposed,
+                       written)
+from .ops import classify, missing_rule, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts
 
@@ -68,6 +68,7 @@ class Reverse:
         self.overwritten = None  # names written by the enclosing top-level compound
         self.restored = set()  # loop targets the backward loops set themselves
         self.defined_before = set(params)  # names assigned before the current statement
+        self.statements = []  # the whole ANF body (to see how values are read)
 
     def adj(self, name):
         """The adjoint variable name of primal ``name`` (memoised, unique)."""
@@ -178,6 +179,24 @@ class Reverse:
         marks = [n for n in (name, res) if n in self.overwritten and n not in self.restored]
         return ([_marker("push", n, self.region) for n in marks] + [primal],
                 adjoint + [_marker("pop", n, self.region) for n in reversed(marks)])
+
+    def used_elements(self, name):
+        """The positions ``k`` of ``name[k]`` that active code reads, when every read
+        of ``name`` is such a constant-index read (tuple unpacking in ANF); None when
+        ``name`` is read otherwise.  The adjoints of the other elements are zero."""
+        reads = sum(1 for n in gast.walk(gast.Module(body=self.statements, type_ignores=[]))
+                    if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
+        used, seen = set(), 0
+        for stmt in statements(self.statements):
+            value = getattr(stmt, "value", None)
+            if (isinstance(stmt, gast.Assign) and isinstance(value, gast.Subscript)
+                    and isinstance(value.value, gast.Name) and value.value.id == name
+                    and isinstance(value.slice, gast.Constant)
+                    and type(value.slice.value) is int and value.slice.value >= 0):
+                seen += 1
+                if any(t.id in self.active for t in stmt.targets if isinstance(t, gast.Name)):
+                    used.add(value.slice.value)
+        return tuple(sorted(used)) if seen == reads else None
 
     # --- tape ---
 
@@ -401,8 +420,7 @@ class Reverse:
             return self.rule(op, load(name), bres, stmt)
         if op.kind == "constructor":
             return self.constructor(op, bres, stmt)
-        where = self.ctx.parsed.where(stmt)
-        raise MissingRuleError(_key_name(op), where)
+        raise missing_rule(self.ctx, op, stmt)
 
     def constructor(self, op, bres, stmt):
         """``y = Record(a, b=c)``: each argument gets its field of ``by``."""
@@ -466,7 +484,7 @@ class Reverse:
         rule = rules.lookup_adjoint(op.key)
         where = self.ctx.parsed.where(stmt)
         if rule is None:
-            raise MissingRuleError(_key_name(op), where, "it has a tangent rule only")
+            raise missing_rule(self.ctx, op, stmt, "it has a tangent rule only")
         bindings = self.ctx.bind(rule, op, stmt)
         out = []
         items = instantiate(rule, result, bindings, {rule.result: bres},
@@ -554,11 +572,3 @@ def _replace_markers(stmts, needed, push, pop):
         out.append(stmt)
     return out
 
-
-def _key_name(op):
-    key = op.key
-    name = getattr(key, "__name__", None)
-    module = getattr(key, "__module__", None)
-    if name and module:
-        return "%s.%s" % (module, name)
-    return repr(key)
