@@ -321,18 +321,20 @@ def added_at(buf, index, g):
     return _added_to_item(buf, index, g)
 
 
-def setitem(x, index, value):
-    """Batched ``x`` with primal ``x[index] = value`` applied to a copy (``value``
-    batched, or a primal value broadcast over the batch)."""
+def setitem(x, index, value, primal_value=False):
+    """Batched ``x`` with primal ``x[index] = value`` applied to a copy: ``value`` is
+    batched (its leading axis is the batch), or with ``primal_value`` a primal value
+    broadcast over the batch."""
     if isinstance(x, (list, dict, tuple)):
         return runtime.setitem(x, index, value)
     out = np.array(x, copy=True, subok=True)
     if _separated(index):
-        batched_value = len(out) and np.ndim(value) > np.ndim(out[0][index])
         for i, row in enumerate(out):
-            row[index] = value[i] if batched_value else value
-    else:
+            row[index] = value if primal_value else value[i]
+    elif primal_value:
         out[_index(index)] = value
+    else:  # line the batch axes up: length-1 axes after the value's batch axis
+        out[_index(index)] = lift(value, out[0][index])
     return out
 
 

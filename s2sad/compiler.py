@@ -495,12 +495,13 @@ def _split_output(ctx, ret, body, has_aux, mode):
                 "s2sad.vjp / s2sad.jacrev for several outputs." % (ctx.parsed.name,
                                                                  len(value.elts)))
         return value, None
-    if isinstance(value, gast.Name):  # res = (loss, aux); return res
-        for stmt in body:
+    if isinstance(value, gast.Name) and _assign_counts(body).get(value.id) == 1:
+        for stmt in body:  # res = (loss, aux); return res  (res assigned only there)
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and stmt.targets[0].id == value.id
                     and isinstance(stmt.value, gast.Tuple)):
                 value = stmt.value
+                break
     if isinstance(value, gast.Tuple):
         if len(value.elts) == 2:
             return value.elts[0], value.elts[1]

@@ -54,6 +54,8 @@ class ANF:
         self.origin = None
         self.read = set()
         self.computed = set()  # names assigned something an adjoint may read back
+        self.bound = set()  # names certainly assigned by the top-level code so far
+        self.prelude = []  # `name = None` for names a compound's renaming copy may read
         self.loop_written = set()
 
     # --- entry point ---
@@ -65,7 +67,9 @@ class ANF:
         for extra in (args.vararg, args.kwarg):
             if extra is not None:
                 self.defined.add(extra.id)
+        self.bound |= self.defined
         fdef.body = self.body(fdef.body)
+        fdef.body[:0] = self.prelude
         return fdef
 
     def body(self, stmts):
@@ -84,6 +88,8 @@ class ANF:
             self.loop_written.update(_written([stmt]))
         if not isinstance(stmt, gast.Assign) or self.result_read(stmt.value):
             self.computed.update(_written([stmt]))
+        if not self.depth and isinstance(stmt, gast.Assign):
+            self.bound.update(_written([stmt]))
         setanno(stmt, "origin", self.origin)
         gast.copy_location(stmt, self.origin)
         self.out.append(stmt)
@@ -285,6 +291,10 @@ class ANF:
         for name in sorted(_written([s])):
             current = self.renames.get(name, name)
             if name in self.defined and (current in self.read or current in self.computed):
+                if current not in self.bound:  # assigned on some paths only: bind it first
+                    self.prelude.append(_assign_stmt(current, gast.Constant(value=None,
+                                                                            kind=None), s))
+                    self.bound.add(current)
                 new = self.namer.unique(name)
                 self.emit(gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(),
                                                          annotation=None, type_comment=None)],

@@ -405,6 +405,9 @@ class _Rewriter:
 
     def batched_operand(self, node, pre):
         """``node`` as a batched value (primal values are broadcast over the batch)."""
+        if isinstance(node, (gast.Tuple, gast.List)):  # each element on its own
+            node.elts = [self.batched_operand(e, pre) for e in node.elts]
+            return node
         if self.is_batched(node):
             return self.expr(node, pre)
         return self.to_batched(node)
@@ -546,10 +549,13 @@ class _Rewriter:
             if any(kflags.values()) or any(f and i not in positions for i, f in enumerate(flags)):
                 raise NotBatchable("%s with a batched argument in a position that is not "
                                    "batch-aware" % _text(func_node))
-            args = [self.expr(a, pre) if f else
-                    (self.to_batched(a) if i in positions and i not in optional else a)
+            args = [self.batched_operand(a, pre) if i in positions and i not in optional
+                    else self.expr(a, pre) if f else a
                     for i, (a, f) in enumerate(zip(node.args, flags))]
             node.func, node.args = self.batched_ref(target.__name__), args
+            if func is runtime.setitem and len(flags) == 3 and not flags[2]:
+                node.keywords = [gast.keyword(arg="primal_value",
+                                              value=gast.Constant(value=True, kind=None))]
             return node
         if func is np.matmul or func is np.dot:
             if len(node.args) != 2 or node.keywords or all(flags):

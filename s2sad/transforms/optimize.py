@@ -96,7 +96,7 @@ class ZeroSimplifier(gast.NodeTransformer):
             flipped = gast.Sub() if isinstance(op, gast.Add) else gast.Add()
             return gast.BinOp(left=left, op=flipped, right=product)
         if isinstance(op, (gast.Add, gast.Sub)) and isinstance(right, gast.BinOp) and \
-                isinstance(right.op, gast.Mult) and (_number(right.left) or 0) < 0:
+                isinstance(right.op, gast.Mult) and _is_negative(_number(right.left)):
             # a + -2.0 * b -> a - 2.0 * b
             product = gast.BinOp(left=gast.Constant(value=-_number(right.left), kind=None),
                                  op=right.op, right=right.right)
@@ -183,6 +183,11 @@ def _drop_default_args(call, func):
                 or type(arg.value) is not type(param.default)):
             return
         call.args.pop()
+
+
+def _is_negative(value):
+    """A real number below zero (complex numbers are never negative)."""
+    return isinstance(value, numbers.Real) and value < 0
 
 
 def _negation(node):
