@@ -11,6 +11,7 @@ import functools
 import inspect
 import linecache
 import textwrap
+import types
 
 import gast
 
@@ -90,7 +91,9 @@ def parse_function(func):
             "cannot read the source of %s (defined in %s): s2sad needs the function's source "
             "file. Define it in a .py file, or register a rule with s2sad.rules.adjoint."
             % (func.__qualname__, func.__code__.co_filename)) from None
-    tree = gast.parse(textwrap.dedent("".join(lines)))
+    text = textwrap.dedent("".join(lines))
+    _check_unchanged(func, filename)
+    tree = gast.parse(text)
     fdef = tree.body[0]
     if not isinstance(fdef, gast.FunctionDef):
         from .errors import UnsupportedSyntaxError
@@ -101,6 +104,62 @@ def parse_function(func):
     fdef.decorator_list = []
     namespace = resolve_free_names(func, fdef)
     return Parsed(func, fdef, filename, first - 1, namespace)
+
+
+def _code_shape(code, lenient=False):
+    """What compiling the same text must reproduce: the bytecode, constants (nested
+    code objects by their own shape), names and arguments.  ``lenient`` (for code
+    pytest rewrote, which adds assertion helpers) keeps only the lines, the numbers
+    and the names a user wrote."""
+    if lenient:
+        lines = {line for _, _, line in code.co_lines() if line is not None}
+        numbers = sorted(repr(c) for c in code.co_consts
+                         if isinstance(c, (int, float, complex)) and not isinstance(c, bool))
+        names = sorted(n for n in code.co_names if not n.startswith("@"))
+        return (code.co_firstlineno, code.co_argcount, code.co_varnames[:code.co_argcount],
+                min(lines, default=0), numbers, names)
+    consts = tuple(_code_shape(c) if isinstance(c, types.CodeType) else (type(c), repr(c))
+                   for c in code.co_consts)
+    return (code.co_code, consts, code.co_names, code.co_varnames, code.co_argcount,
+            code.co_kwonlyargcount, code.co_posonlyargcount, code.co_firstlineno)
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+_COMPILED = {}  # (filename, text) -> the file's module code object (a few recent files)
+
+
+def _check_unchanged(func, filename):
+    """Refuse to differentiate source that is not the code ``func`` runs (its file
+    was edited after the module was imported): the file's text, compiled now, must
+    hold ``func``'s code object."""
+    code = func.__code__
+    text = "".join(linecache.getlines(filename))
+    key = (filename, text)
+    module = _COMPILED.get(key)
+    if module is None:
+        try:
+            module = compile(text, filename, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            module = False
+        if len(_COMPILED) >= 16:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = module
+    candidates = [c for c in (_code_objects(module) if module else ())
+                  if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno]
+    lenient = "AssertionRewrit" in type(getattr(inspect.getmodule(func), "__loader__",
+                                                 None)).__name__
+    if not any(_code_shape(c, lenient) == _code_shape(code, lenient) for c in candidates):
+        raise SourceUnavailableError(
+            "the source of %s in %s (line %d) is not the code the function runs: the file "
+            "was changed after it was imported. Reload the module (importlib.reload) or "
+            "restart Python, so that s2sad differentiates the code that runs."
+            % (func.__qualname__, filename, code.co_firstlineno))
 
 
 def local_names(fdef):

@@ -159,7 +159,7 @@ def mod_tangent(z, x, y):
 
 nondifferentiable(
     len, range, isinstance, issubclass, hasattr, callable, type, id, hash, repr, str, print,
-    int, bool, round,
+    int, bool, round, slice,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.isclose,
     math.factorial, math.gcd, math.comb, math.perm,
 )

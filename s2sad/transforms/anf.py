@@ -320,6 +320,10 @@ class ANF:
                     self.assign(t, e)
             else:
                 value = self.atom(value)
+                stored = {self.renames.get(n, n) for n in _stored_names(target)}
+                if isinstance(value, gast.Name) and value.id in stored:
+                    # a, x = x: every element is read from the value x had before
+                    value = self.keep_value(value.id)
                 for i, t in enumerate(target.elts):
                     index = gast.Constant(value=i, kind=None)
                     self.assign(t, gast.Subscript(value=value, slice=index, ctx=gast.Load()))

@@ -23,6 +23,7 @@ from .. import runtime
 from .dataflow import statements
 from .ops import resolve
 from .optimize import simplify_stmt
+from .shapecalc import IndexArray, indexed_shape, reduced_shape
 from .shapes import drop_unbroadcasts
 
 UNKNOWN = (None, None, None)  # (shape, kind, value)
@@ -274,11 +275,8 @@ class _Evaluator(gast.NodeVisitor):
             return ((), "i", item) if type(item) is int else (None, "tuple", item)
         if shape is None:
             return UNKNOWN
-        try:
-            dummy = np.broadcast_to(np.empty((), np.int8), shape)
-            return (dummy[index].shape, kind, None)
-        except (IndexError, TypeError, ValueError):
-            return UNKNOWN
+        found = indexed_shape(shape, index)
+        return UNKNOWN if found is None else (found, kind, None)
 
     def _index(self, node):
         """A stand-in index with the same result shape, _UNKNOWN_INDEX if unknown."""
@@ -314,7 +312,7 @@ class _Evaluator(gast.NodeVisitor):
         if kind == "i" and shape == ():
             return 0  # the result shape does not depend on its value
         if kind == "i" and shape is not None:  # an integer index array
-            return np.zeros(shape, np.intp)
+            return IndexArray(shape)
         return _UNKNOWN_INDEX
 
     def visit_Call(self, node):
@@ -371,10 +369,8 @@ def _call(func, args, keywords, evaluator):
         keepdims, ok2 = _constant(keywords.get("keepdims"), evaluator)
         if not (ok and ok2) or shapes[0] is None:
             return UNKNOWN
-        try:
-            dummy = np.broadcast_to(np.empty((), np.int8), shapes[0])
-            shape = np.sum(dummy, axis=axis, keepdims=bool(keepdims)).shape
-        except (ValueError, TypeError, np.exceptions.AxisError):
+        shape = reduced_shape(shapes[0], axis, bool(keepdims))
+        if shape is None:
             return UNKNOWN
         how = _SUM_LIKE[func]
         kind = kinds[0]
