@@ -474,7 +474,7 @@ _MAX_SPECIALISED = 8  # shape-specialised compilations per transformed function
 #: (value-free, and every argument a NumPy array or Python number), ``owned`` (plain,
 #: and the gradients are proven new float64 arrays: returned as they are).
 _Compiled = collections.namedtuple("_Compiled", "function wrt generation specialised "
-                                   "value_free recheck plain owned")
+                                   "value_free recheck plain owned env")
 
 
 def _signature(args):
@@ -535,13 +535,15 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         # the compiler proved the gradients are new float64 arrays of the right shapes
         owned = plain and getattr(dv, "owned_returns", False)
         entry = compiled[key] = _Compiled(dv.function, wrt, generation, specialised,
-                                          value_free, recheck, plain, owned)
+                                          value_free, recheck, plain, owned,
+                                          dv.env if dv.env.depends() else None)
         return entry
 
     def wrapper(*args, **kwargs):
         key = _signature(args)
         entry = compiled.get(key)
-        if entry is None or entry.generation != _rules_generation():
+        if (entry is None or entry.generation != _rules_generation()
+                or (entry.env is not None and not entry.env.check())):
             entry = compile_for(args, key)
         function, wrt = entry.function, entry.wrt
         if entry.recheck:

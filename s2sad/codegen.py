@@ -16,10 +16,15 @@ import os
 import re
 import sys
 import tempfile
+import threading
 
 import gast
 
 from . import runtime
+
+#: Held while code is generated: compiling is serialised (the passes share rule
+#: tables, namers and the set of compilations in progress), calling is not.
+LOCK = threading.RLock()
 
 _COMMENT = "__s2sad_comment_%d__"
 _COMMENT_RE = re.compile(r"^(\s*)__s2sad_comment_(\d+)__$", re.M)
@@ -210,7 +215,7 @@ def load(source, stem, namespace):
     safe = re.sub(r"[^0-9A-Za-z_]", "_", stem)
     path = os.path.join(cache_dir(), "%s__%s.py" % (safe, digest))
     if not os.path.exists(path):
-        tmp = "%s.%d.tmp" % (path, os.getpid())
+        tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
         with open(tmp, "w") as handle:
             handle.write(source)
         os.replace(tmp, path)

@@ -27,7 +27,8 @@ import numpy as np
 
 from . import fence, rules, specialised
 from .annotations import getanno, setanno
-from .codegen import Comments, Imports, compose, load, render
+from .codegen import LOCK, Comments, Imports, compose, load, render
+from .environment import Environment
 from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
@@ -48,7 +49,10 @@ __all__ = ["derivative", "Derivative", "stats", "clear_cache"]
 
 MODES = ("grad", "vjp", "jvp", "linearize")
 stats = {"transforms": 0}
-_CACHE = weakref.WeakKeyDictionary()
+#: attribute of a function holding its compiled derivatives: they live and die with it
+#: (a weak-keyed table would keep the function alive through its own derivatives)
+CACHE_ATTR = "__s2sad_derivatives__"
+_CACHED = weakref.WeakSet()  # the functions holding derivatives, for clear_cache
 
 
 class Derivative:
@@ -81,6 +85,7 @@ class BoundDerivative:
 
     def __init__(self, inner, self_obj):
         self.inner, self.name, self.source, self.mode = inner, inner.name, inner.source, inner.mode
+        self.env = inner.env
         self.tangent_params = getattr(inner, "tangent_params", None)
         if inner.mode in ("grad", "jvp"):
             self.function = functools.partial(inner.function, self_obj)
@@ -92,7 +97,30 @@ class BoundDerivative:
 
 def clear_cache():
     """Forget every compiled derivative (the files on disk stay)."""
-    _CACHE.clear()
+    with LOCK:
+        for fn in list(_CACHED):
+            fn.__dict__.pop(CACHE_ATTR, None)
+        _CACHED.clear()
+
+
+def cached(fn):
+    """The compiled derivatives of ``fn`` (key -> :class:`Derivative`), for tests."""
+    return dict(getattr(fn, "__dict__", {}).get(CACHE_ATTR, {}))
+
+
+def _per_function(fn):
+    """``fn``'s own table of derivatives (a throw-away one if it cannot hold one)."""
+    space = getattr(fn, "__dict__", None)
+    if not isinstance(space, dict):
+        return {}
+    table = space.get(CACHE_ATTR)
+    if table is None:
+        table = space[CACHE_ATTR] = {}
+        try:
+            _CACHED.add(fn)
+        except TypeError:
+            pass
+    return table
 
 
 def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=(),
@@ -142,15 +170,17 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
            signatures, bool(want_value) or signatures is None,
            bool(in_place) and signatures is not None, outputs, rules.generation())
-    try:
-        per_fn = _CACHE.setdefault(fn, {})
-    except TypeError:
-        per_fn = {}
+    per_fn = _per_function(fn)
     found = per_fn.get(key)
-    if found is None:
-        found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize, tuple(scalars),
-                                     tuple(ndims), signatures, want_value, in_place, outputs)
-        stats["transforms"] += 1
+    if found is not None and found.env.check():
+        return found
+    with LOCK:
+        found = per_fn.get(key)  # another thread may have compiled it meanwhile
+        if found is None or not found.env.check():  # a global, cell or default changed
+            found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize,
+                                         tuple(scalars), tuple(ndims), signatures,
+                                         want_value, in_place, outputs)
+            stats["transforms"] += 1
     return found
 
 
@@ -249,6 +279,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     fence.check(parsed)
     fdef = parsed.fdef
     _record_text(parsed)
+    _bind_defaults(parsed, fdef)
     params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
     for i in wrt:
         if not -len(params) <= i < len(params):
@@ -403,6 +434,9 @@ def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
         raise InternalError("generated code does not compile: %s" % err, source) from None
     derivative = Derivative(name, source, module, mode)
     derivative.header, derivative.body, derivative.helpers = header, body, list(ctx.helpers)
+    derivative.env = Environment(parsed.func, parsed.namespace, parsed.sources)
+    derivative.env.bind(module.__dict__)
+    derivative.env.children = [h.env for h in ctx.helpers]
     # kept for s2sad.transforms.batch, which rewrites the sweeps into batched ones
     derivative.functions, derivative.comments, derivative.imports = (
         functions, ctx.comments, ctx.imports)
@@ -451,6 +485,33 @@ def _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize):
                          "forward", wrt_names)
     derivative.tangent_params = tangents
     return derivative
+
+
+def _bind_defaults(parsed, fdef):
+    """Default values as the function holds them (``fn.__defaults__``), not as their
+    expressions would evaluate now: bound names in the generated signatures."""
+    func, args = parsed.func, fdef.args
+    positional = args.posonlyargs + args.args
+    values = func.__defaults__ or ()
+    for param, value, i in zip(positional[len(positional) - len(values):], values,
+                               range(len(values))):
+        args.defaults[i] = _bound(parsed, "_default_" + param.id, value)
+    for i, param in enumerate(args.kwonlyargs):
+        if (func.__kwdefaults__ or {}).get(param.id, _MISSING) is not _MISSING:
+            args.kw_defaults[i] = _bound(parsed, "_default_" + param.id,
+                                         func.__kwdefaults__[param.id])
+
+
+_MISSING = object()
+
+
+def _bound(parsed, name, value):
+    if value is None or type(value) in (bool, int, float, complex, str):
+        return gast.Constant(value=value, kind=None)
+    while name in parsed.namespace and parsed.namespace[name] is not value:
+        name = "_" + name
+    parsed.namespace[name] = value
+    return load_name(name)
 
 
 def _assign_counts(body):

@@ -32,7 +32,6 @@ writes the seeded gradient that :func:`s2sad.hessian` runs forward mode over
 """
 import inspect
 import numbers
-import weakref
 
 import numpy as np
 
@@ -315,7 +314,7 @@ def jvp_stand_in(fun, n, has_aux=False):
     ``(*primals, *tangents)`` returning ``(out, t_out)`` (``(out, t_out, aux)`` with
     ``has_aux``): what a differentiated function that calls ``jvp`` runs instead."""
     from .compiler import derivative
-    cache = _JVP_STAND_INS.setdefault(fun, {})
+    cache = _table(fun, "__s2sad_jvp_stand_ins__")
     key = (n, bool(has_aux))
     if key in cache:
         return cache[key]
@@ -344,16 +343,13 @@ def jvp_stand_in(fun, n, has_aux=False):
     return made
 
 
-_JVP_STAND_INS = weakref.WeakKeyDictionary()
-
-
 def vjp_stand_in(fun, n, has_aux=False):
     """The pullback of ``s2sad.vjp(fun, *primals)`` for ``n`` primals, as a plain
     function of ``(*primals, ct)`` returning one gradient per primal: what a
     differentiated function that calls ``vjp`` runs instead (it recomputes the
     forward sweep, so the pullback is differentiable like any user function)."""
     from .compiler import derivative
-    cache = _VJP_STAND_INS.setdefault(fun, {})
+    cache = _table(fun, "__s2sad_vjp_stand_ins__")
     key = (n, bool(has_aux))
     if key in cache:
         return cache[key]
@@ -376,7 +372,10 @@ def vjp_stand_in(fun, n, has_aux=False):
     return made
 
 
-_VJP_STAND_INS = weakref.WeakKeyDictionary()
+def _table(fun, attr):
+    """A cache held by ``fun`` itself (freed with it), or a throw-away one."""
+    space = getattr(fun, "__dict__", None)
+    return space.setdefault(attr, {}) if isinstance(space, dict) else {}
 
 
 def shim(wrapper, reverse=True):

@@ -166,20 +166,22 @@ class _Cache:
     Python numbers (for reverse mode) or the rule registry change.
     """
 
-    __slots__ = ("key", "dv", "wrt", "batched")
+    __slots__ = ("state",)
 
     def __init__(self):
-        self.key = None
+        self.state = (None, None, None, None)
 
     def get(self, fun, mode, nums, args, has_aux, api_name):
+        """``(dv, wrt, batched)``, compiled again when the key or the environment the
+        derivative was compiled against changed (one tuple: threads share it)."""
         scalars = _scalar_positions(args) if mode == "vjp" else ()
         key = (len(args), scalars, _rules_generation())
-        if key != self.key:
-            self.wrt = _resolve_argnums(nums, len(args), fun, api_name)
-            self.dv = _derivative(fun, mode, self.wrt, has_aux, scalars=scalars)
-            self.batched = _batched(self.dv)
-            self.key = key
-        return self.dv, self.wrt
+        state = self.state
+        if key != state[0] or not state[1].env.check():
+            wrt = _resolve_argnums(nums, len(args), fun, api_name)
+            dv = _derivative(fun, mode, wrt, has_aux, scalars=scalars)
+            state = self.state = (key, dv, wrt, _batched(dv))
+        return state[1:]
 
 
 def _batched(dv):
@@ -780,17 +782,17 @@ def _jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_siz
     cache = _Cache()
 
     def wrapper(*args, **kwargs):
-        dv, wrt = cache.get(fun, "vjp" if reverse else "jvp", nums, args, has_aux, api_name)
+        dv, wrt, bdv = cache.get(fun, "vjp" if reverse else "jvp", nums, args, has_aux,
+                                 api_name)
         if reverse:
             _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
             out_def, inner, out, aux = _jacrev_call(dv, wrt, args, kwargs, fun, has_aux,
-                                                    holomorphic, chunk_size, api_name,
-                                                    cache.batched)
+                                                    holomorphic, chunk_size, api_name, bdv)
         else:
             _check_forward_inputs(fun, args, wrt, api_name, holomorphic)
             out_def, inner, out, aux = _jacfwd_call(dv, wrt, args, kwargs, fun, has_aux,
                                                     holomorphic, chunk_size, api_name,
-                                                    bdv=cache.batched)
+                                                    bdv=bdv)
         return _result(_assemble(out_def, inner, single), out, aux, has_aux, return_value)
 
     return _mark(wrapper, original, fun, api_name, argnums=argnums,
@@ -845,25 +847,29 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
     _reject_grad_vars(grad_vars, "hessian")
     _check_argnums_none(argnums, "hessian")
     nums, single = _check_argnums(argnums, "hessian")
-    state = {"key": None}
+    state = {"compiled": (None, None)}
 
     def compile_for(args):
+        """``(dv, wrt, seed, batched)``; one tuple, replaced whole (threads share it)."""
         key = (len(args), _rules_generation())
-        if state["key"] != key:
-            wrt = _resolve_argnums(nums, len(args), fun, "hessian")
-            try:
-                inner, seed = seeded_gradient(fun, wrt, has_aux)
-            except TypeError as error:
-                if "Gradient only defined for scalar-output" not in str(error):
-                    raise
-                raise TypeError(
-                    "hessian: %s returns a tuple; hessian supports functions with one "
-                    "array output. Take the Hessian of each output separately, or pass "
-                    "has_aux=True if the extra values are auxiliary data."
-                    % _fun_name(fun)) from None
-            dv = _derivative(inner, "jvp", wrt, True)
-            state.update(key=key, wrt=wrt, dv=dv, seed=seed, batched=_batched(dv))
-        return state["dv"], state["wrt"], state["seed"]
+        found_key, found = state["compiled"]
+        if found_key == key and found[0].env.check():
+            return found
+        wrt = _resolve_argnums(nums, len(args), fun, "hessian")
+        try:
+            inner, seed = seeded_gradient(fun, wrt, has_aux)
+        except TypeError as error:
+            if "Gradient only defined for scalar-output" not in str(error):
+                raise
+            raise TypeError(
+                "hessian: %s returns a tuple; hessian supports functions with one "
+                "array output. Take the Hessian of each output separately, or pass "
+                "has_aux=True if the extra values are auxiliary data."
+                % _fun_name(fun)) from None
+        dv = _derivative(inner, "jvp", wrt, True)
+        found = (dv, wrt, seed, _batched(dv))
+        state["compiled"] = (key, found)
+        return found
 
     def value_of(vaux):
         return vaux[0] if has_aux else vaux
@@ -877,7 +883,7 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
             raise _NotScalar(value)
 
     def wrapper(*args, **kwargs):
-        dv, wrt, seed = compile_for(args)
+        dv, wrt, seed, bdv = compile_for(args)
         _check_forward_inputs(fun, args, wrt, "hessian", holomorphic)
 
         def like(g):  # the gradient has the structure and dtypes of the inputs
@@ -889,7 +895,7 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
             return _jacfwd_call(dv, wrt, args, kw, fun, True, holomorphic, None, "hessian",
                                 out_like=like, first=lambda g, vaux: check_value(
                                     value_of(vaux), scalar_required),
-                                bdv=state["batched"])
+                                bdv=bdv)
 
         try:
             g_def, inner, _, vaux = run(1.0, True)

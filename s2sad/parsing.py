@@ -15,6 +15,7 @@ import types
 
 import gast
 
+from .environment import sources_of
 from .errors import SourceUnavailableError
 
 
@@ -27,6 +28,8 @@ class Parsed:
       filename: file the source came from.
       line_offset: add to a node's ``lineno`` to get the line in ``filename``.
       namespace: free name -> live object.
+      sources: free name -> where it is read from at call time (see
+        :func:`s2sad.environment.sources_of`), for globals and closure cells.
       module_names: free names bound to modules (``np``, ``math``).
     """
 
@@ -36,6 +39,7 @@ class Parsed:
         self.filename = filename
         self.line_offset = line_offset
         self.namespace = namespace
+        self.sources = sources_of(func, namespace)
         self.module_names = {k for k, v in namespace.items() if inspect.ismodule(v)}
 
     @property

@@ -245,7 +245,7 @@ def test_create_graph_false_accumulates_in_place():
     assert "bc_scaled = bc_scaled + " in text and "+=" not in text
     g = s2sad.grad(diffusion, argnums=(0, 1), create_graph=False)
     got = g(*args)
-    generated = [d for d in compiler._CACHE[diffusion].values()
+    generated = [d for d in compiler.cached(diffusion).values()
                  if "in-place accumulation" in d.source]
     assert generated and "bc_scaled += " in generated[0].source
     for a, b in zip(got, numerical_grad(diffusion, args, (0, 1))):
@@ -333,7 +333,7 @@ def test_gradients_handed_out_directly_are_new_arrays():
     assert first is not second and first is not x and first.dtype == np.float64
     first[0] = 1e6
     _close(second, numerical_grad(slices, (x,)))
-    generated = [d for d in compiler._CACHE[slices].values()
+    generated = [d for d in compiler.cached(slices).values()
                  if getattr(d, "owned_returns", False)]
     assert generated  # the compiler proved the gradient is a new float64 array
 

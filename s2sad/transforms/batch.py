@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import batched as batched_module
 from .. import runtime
-from ..codegen import compose, load, render
+from ..codegen import LOCK, compose, load, render
 from ..transforms.ops import resolve
 
 __all__ = ["batched", "why_not", "Batched", "NotBatchable", "UNSUPPORTED",
@@ -161,11 +161,14 @@ def batched(dv):
     """
     found = dv.__dict__.get("_batched")
     if found is None:
-        try:
-            found = (_build(dv), None)
-        except NotBatchable as err:
-            found = (None, str(err))
-        dv._batched = found
+        with LOCK:
+            found = dv.__dict__.get("_batched")
+            if found is None:
+                try:
+                    found = (_build(dv), None)
+                except NotBatchable as err:
+                    found = (None, str(err))
+                dv._batched = found
     return found[0]
 
 
@@ -202,6 +205,7 @@ def _build(dv):
     name = new.name
     module = load("\n".join(header) + "\n\n\n" + body + "\n", "%s__batched" % name,
                   imports.bound)
+    dv.env.bind(module.__dict__)  # the user's globals it reads are refreshed per call
     headers, bodies = list(dv.header), [dv.body]
     for helper in _all_helpers(dv):
         headers += helper.header
