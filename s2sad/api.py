@@ -467,6 +467,7 @@ _NUMBERS = (float, int)
 
 
 _MAX_SPECIALISED = 8  # shape-specialised compilations per transformed function
+_MAX_COMPILED = 32  # compilations kept per transformed function (function arguments)
 
 #: One compiled gradient of a transformed function, for one argument signature:
 #: ``specialised`` (shape-specialised code), ``value_free`` (returns the gradients
@@ -480,12 +481,31 @@ _Compiled = collections.namedtuple("_Compiled", "function wrt generation special
 def _signature(args):
     """What the generated gradient is specialised on: shape and dtype of each array
     argument, the type of each Python number (:func:`.transforms.specialize.signature`
-    of each argument, inlined: this runs on every call)."""
+    of each argument, inlined: this runs on every call), and the function object of
+    each function argument (see :func:`_statics`)."""
     return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else
-                  type(a) if type(a) in _SIGNED else None for a in args])
+                  type(a) if type(a) in _SIGNED else _static_key(a) for a in args])
 
 
 _SIGNED = (float, int, bool, complex)
+
+
+def _static_key(a):
+    """``a`` itself for a function argument (the code is specialised on it), else None."""
+    if callable(a) and not isinstance(a, (np.ndarray, np.generic)):
+        try:
+            hash(a)
+        except TypeError:
+            return None
+        return a
+    return None
+
+
+def _statics(args, wrt):
+    """``(position, function)`` of the function arguments that are not differentiated:
+    the derivative is compiled for those function objects."""
+    return tuple((i, a) for i, a in enumerate(args)
+                 if i not in wrt and _static_key(a) is not None)
 
 
 def _scalar_positions(args):
@@ -526,9 +546,14 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
         # those once here, and pytrees on every call
         _check_diff_inputs(fun, args, wrt, api_name, holomorphic, allow_int)
         specialised = sum(e.specialised for e in compiled.values()) < _MAX_SPECIALISED
+        statics = _statics(args, wrt)
+        if len(compiled) >= _MAX_COMPILED and statics:  # per-call lambdas: do not pile up
+            compiled.clear()
+        signatures = tuple(None if _static_key(k) is not None else k for k in key)
         dv = _derivative(fun, "grad", wrt, has_aux, scalars=scalars, ndims=ndims,
-                         signatures=key if specialised else None, want_value=want_value,
-                         in_place=specialised and not create_graph)
+                         signatures=signatures if specialised else None,
+                         want_value=want_value, in_place=specialised and not create_graph,
+                         statics=statics)
         recheck = any(key[i] is None for i in wrt)
         value_free = getattr(dv, "value_free", False)
         plain = value_free and all(k is not None for k in key)  # no pytree, no Dask

@@ -32,7 +32,8 @@ from .environment import Environment
 from .errors import AuxOutputError, InternalError
 from .naming import Namer
 from .parsing import local_names, parse_function, unwrap
-from .transforms.calls import callee
+from .transforms.calls import callee, stem
+from .transforms.inline import returns_function
 from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
@@ -124,7 +125,7 @@ def _per_function(fn):
 
 
 def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=(),
-               signatures=None, want_value=True, in_place=False, outputs=None):
+               signatures=None, want_value=True, in_place=False, outputs=None, statics=()):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -149,6 +150,10 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
       outputs: for ``mode="vjp"`` of a function returning a tuple, the positions
         of the outputs whose cotangent may be non-zero (the caller reads only
         those); the backward sweep of the others is not generated.  ``None``: all.
+      statics: ``(position, function)`` of arguments the caller passes functions to
+        (``loss(params, activation)``): the code is specialised on each function
+        object, called directly where the parameter is called (as JAX retraces on a
+        new static argument).
     Returns:
       a :class:`Derivative`.
     """
@@ -163,13 +168,15 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
                            optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
                            tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),
                            None if signatures is None else (None,) + tuple(signatures),
-                           want_value, in_place)
+                           want_value, in_place, outputs,
+                           tuple((i + 1 if i >= 0 else i, f) for i, f in statics))
         return BoundDerivative(inner, self_obj)
     if signatures is not None and (mode != "grad" or not optimize):
         raise ValueError("signatures are only used by mode='grad' with optimize=True")
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
            signatures, bool(want_value) or signatures is None,
-           bool(in_place) and signatures is not None, outputs, rules.generation())
+           bool(in_place) and signatures is not None, outputs, tuple(statics),
+           rules.generation())
     per_fn = _per_function(fn)
     found = per_fn.get(key)
     if found is not None and found.env.check():
@@ -179,7 +186,7 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         if found is None or not found.env.check():  # a global, cell or default changed
             found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize,
                                          tuple(scalars), tuple(ndims), signatures,
-                                         want_value, in_place, outputs)
+                                         want_value, in_place, outputs, tuple(statics))
             stats["transforms"] += 1
     return found
 
@@ -223,7 +230,7 @@ class Context:
             if self.jvp_self is None or self.jvp_self[:2] != (func, wrt):
                 raise TypeError("s2sad cannot yet run forward mode through mutually recursive "
                                 "functions (%s)" % func.__qualname__)
-            target, name = _Lazy(func, wrt, "function", "jvp"), "jvp_" + func.__name__
+            target, name = _Lazy(func, wrt, "function", "jvp"), "jvp_" + stem(func)
             tangents = self.jvp_self[2]
         else:
             helper = derivative(func, "jvp", wrt)
@@ -238,7 +245,7 @@ class Context:
         key = (func, wrt)
         if key in _IN_PROGRESS:  # recursion: look the sweeps up when first called
             forward, backward = _Lazy(func, wrt, "forward"), _Lazy(func, wrt, "backward")
-            name = func.__name__
+            name = stem(func)
         else:
             helper = derivative(func, "vjp", wrt, outputs=outputs)
             if helper not in self.helpers:
@@ -262,24 +269,25 @@ class Context:
 
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=(), signatures=None,
-           want_value=True, in_place=False, outputs=None):
+           want_value=True, in_place=False, outputs=None, statics=()):
     key = (fn, wrt) if mode == "vjp" else (fn, wrt, mode)
     if mode in ("vjp", "jvp", "linearize"):
         _IN_PROGRESS.add(key)
     try:
         return _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures,
-                            want_value, in_place, outputs)
+                            want_value, in_place, outputs, statics)
     finally:
         _IN_PROGRESS.discard(key)
 
 
 def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, want_value,
-                 in_place, outputs=None):
+                 in_place, outputs=None, statics=()):
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
     _record_text(parsed)
     _bind_defaults(parsed, fdef)
+    _bind_statics(parsed, fdef, statics)
     params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
     for i in wrt:
         if not -len(params) <= i < len(params):
@@ -297,8 +305,12 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind, namer)
     ExitLowering(namer).function(fdef)
     normalize_loops(fdef, namer, ctx.imports.runtime)
+    from .transforms.aliasing import param_kinds, resolve_aliasing  # in-place NumPy, aliases
+    resolve_aliasing(fdef, ctx.namespace, ctx.unsupported, param_kinds(params, scalars, ndims),
+                     ctx.imports.runtime, ctx.imports.bind, namer, parsed.lineno)
     anf(fdef, namer, ctx.namespace, ctx.imports.runtime,
-        lambda node, construct, hint: fence.reject(parsed, node, construct, hint))
+        lambda node, construct, hint: fence.reject(parsed, node, construct, hint),
+        functools.partial(_factory, ctx))
     ctx.locals = local_names(fdef)
     body = fdef.body
     if not body or not isinstance(body[-1], gast.Return):
@@ -416,7 +428,8 @@ def _finish(ctx, fdef, functions, name, mode, kind, wrt_names):
     if " mode" not in kind:
         kind += " mode"
     doc = "Derivative of %s (%s:%s) with respect to %s.\n\nGenerated by s2sad: %s.\n" % (
-        fdef.name, os.path.basename(parsed.filename), parsed.line_offset + 1,
+        fdef.name, os.path.basename(parsed.filename),
+        parsed.lineno(fdef) or parsed.line_offset + 1,
         ", ".join(wrt_names), kind)
     header, body = render(functions, ctx.comments, ctx.imports)
     module_source = compose(doc, header, [body])
@@ -485,6 +498,77 @@ def _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize):
                          "forward", wrt_names)
     derivative.tangent_params = tangents
     return derivative
+
+
+def _factory(ctx, node):
+    """The ``FunctionDef`` of the user function ``node`` names, if it returns a function
+    (a factory, inlined by ANF where it is called), with its free names bound in this
+    module (renamed where they clash) and read live like the function's own; else None."""
+    try:
+        func = resolve(node, ctx.namespace)
+    except (KeyError, AttributeError):
+        return None
+    found = callee(func)
+    if found is None or found[1] is not None or isinstance(func, functools.partial):
+        return None
+    module = (getattr(found[0], "__module__", None) or "").split(".")[0]
+    if module in ("numpy", "scipy", "s2sad"):
+        return None
+    parsed = parse_function(found[0])
+    if not returns_function(parsed.fdef):
+        return None
+    fence.check(parsed)
+    _record_text(parsed)
+    renames = {}
+    for name, obj in parsed.namespace.items():
+        taken = name in ctx.namer.taken and ctx.imports.bound.get(name, _MISSING) is not obj
+        bound = ctx.imports.bind(ctx.namer.unique(name) if taken else name, obj)
+        if name in parsed.sources:
+            ctx.parsed.sources[bound] = parsed.sources[name]
+            ctx.parsed.namespace[bound] = obj
+        if bound != name:
+            renames[name] = bound
+    for sub in gast.walk(parsed.fdef):
+        if isinstance(sub, gast.Name) and sub.id in renames and isinstance(sub.ctx, gast.Load):
+            sub.id = renames[sub.id]
+    return parsed.fdef
+
+
+def _bind_statics(parsed, fdef, statics):
+    """Reads of a parameter that receives a function (``statics``) become reads of a
+    free name bound to that function, so its calls are differentiated through it.  A
+    parameter the body assigns is left alone (calling it is then refused, located)."""
+    params = fdef.args.posonlyargs + fdef.args.args
+    stored = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, gast.Store)}
+    taken = local_names(fdef) | set(parsed.namespace)
+    for position, func in statics:
+        if not -len(params) <= position < len(params):
+            continue
+        param = params[position].id
+        if param in stored:
+            continue
+        name = param
+        while name in taken:
+            name = "_" + name
+        taken.add(name)
+        parsed.namespace[name] = func
+        for stmt in fdef.body:
+            _rename_reads(stmt, param, name)
+
+
+def _rename_reads(node, old, new):
+    """Reads of ``old`` in ``node`` become reads of ``new``, except inside nested
+    functions that bind ``old`` themselves."""
+    if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+        args = node.args
+        if old in {a.id for a in args.posonlyargs + args.args + args.kwonlyargs} | {
+                a.id for a in (args.vararg, args.kwarg) if a is not None}:
+            return
+    if isinstance(node, gast.Name) and node.id == old and isinstance(node.ctx, gast.Load):
+        node.id = new
+    for child in gast.iter_child_nodes(node):
+        _rename_reads(child, old, new)
 
 
 def _bind_defaults(parsed, fdef):

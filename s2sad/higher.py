@@ -199,7 +199,7 @@ def _grad_shim(fun, argnums, has_aux, api):
     return _load(fun, api, name, text, namespace)
 
 
-def seeded_gradient(fun, wrt, has_aux):
+def seeded_gradient(fun, wrt, has_aux, statics=()):
     """The gradient of ``fun`` with its output seed exposed, for :func:`s2sad.hessian`.
 
     Returns:
@@ -209,7 +209,7 @@ def seeded_gradient(fun, wrt, has_aux):
       position in ``wrt``, else a tuple.
     """
     from .compiler import derivative
-    inner = derivative(fun, "grad", tuple(wrt), has_aux)
+    inner = derivative(fun, "grad", tuple(wrt), has_aux, statics=statics)
     names = set(inspect.signature(inner.function).parameters)
     seed_param = (names - set(inspect.signature(fun).parameters)).pop()
     namespace = {inner.name: inner.function}

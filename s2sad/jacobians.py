@@ -25,6 +25,7 @@ import numpy as np
 from . import pytree
 from .api import (
     _check_argnums, _check_callable, _check_diff_inputs, _derivative, _describe, _finalize,
+    _statics,
     _fun_name, _is_int, _leaf_dtype, _match_children, _Owner, _reject_grad_vars,
     _check_primal_leaves, _resolve_argnums, _scalar_positions, _where_arg, float0,
 )
@@ -175,11 +176,12 @@ class _Cache:
         """``(dv, wrt, batched)``, compiled again when the key or the environment the
         derivative was compiled against changed (one tuple: threads share it)."""
         scalars = _scalar_positions(args) if mode == "vjp" else ()
-        key = (len(args), scalars, _rules_generation())
+        wrt = _resolve_argnums(nums, len(args), fun, api_name)
+        statics = _statics(args, wrt)
+        key = (len(args), scalars, statics, _rules_generation())
         state = self.state
         if key != state[0] or not state[1].env.check():
-            wrt = _resolve_argnums(nums, len(args), fun, api_name)
-            dv = _derivative(fun, mode, wrt, has_aux, scalars=scalars)
+            dv = _derivative(fun, mode, wrt, has_aux, scalars=scalars, statics=statics)
             state = self.state = (key, dv, wrt, _batched(dv))
         return state[1:]
 
@@ -851,13 +853,14 @@ def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
 
     def compile_for(args):
         """``(dv, wrt, seed, batched)``; one tuple, replaced whole (threads share it)."""
-        key = (len(args), _rules_generation())
+        wrt = _resolve_argnums(nums, len(args), fun, "hessian")
+        statics = _statics(args, wrt)
+        key = (len(args), statics, _rules_generation())
         found_key, found = state["compiled"]
         if found_key == key and found[0].env.check():
             return found
-        wrt = _resolve_argnums(nums, len(args), fun, "hessian")
         try:
-            inner, seed = seeded_gradient(fun, wrt, has_aux)
+            inner, seed = seeded_gradient(fun, wrt, has_aux, statics)
         except TypeError as error:
             if "Gradient only defined for scalar-output" not in str(error):
                 raise

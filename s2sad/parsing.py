@@ -7,6 +7,7 @@ error messages), and ``namespace``: every free name of the function bound to
 the live object it refers to now (closure cells, then globals, then builtins).
 """
 import builtins
+import copy
 import functools
 import inspect
 import linecache
@@ -84,9 +85,6 @@ def parse_function(func):
         raise SourceUnavailableError(
             "s2sad can only differentiate Python functions with readable source, got %r. "
             "Wrap it in a def, or register a rule with s2sad.rules.adjoint." % (func,))
-    if func.__name__ == "<lambda>":
-        raise SourceUnavailableError(
-            "s2sad cannot yet read the source of a lambda (%s). Use a def." % func.__qualname__)
     try:
         lines, first = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or func.__code__.co_filename
@@ -95,8 +93,10 @@ def parse_function(func):
             "cannot read the source of %s (defined in %s): s2sad needs the function's source "
             "file. Define it in a .py file, or register a rule with s2sad.rules.adjoint."
             % (func.__qualname__, func.__code__.co_filename)) from None
+    index = _check_unchanged(func, filename)
+    if func.__name__ == "<lambda>":
+        return _parse_lambda(func, filename, index)
     text = textwrap.dedent("".join(lines))
-    _check_unchanged(func, filename)
     tree = gast.parse(text)
     fdef = tree.body[0]
     if not isinstance(fdef, gast.FunctionDef):
@@ -135,35 +135,65 @@ def _code_objects(code):
             yield from _code_objects(const)
 
 
-_COMPILED = {}  # (filename, text) -> the file's module code object (a few recent files)
+_COMPILED = {}  # (filename, text) -> [module code object, gast tree] of a few recent files
 
 
-def _check_unchanged(func, filename):
-    """Refuse to differentiate source that is not the code ``func`` runs (its file
-    was edited after the module was imported): the file's text, compiled now, must
-    hold ``func``'s code object."""
-    code = func.__code__
+def _file(filename):
+    """``(text, entry)`` of ``filename`` as linecache holds it now; ``entry`` caches its
+    compiled module (False if it does not compile) and, once asked for, its gast tree."""
     text = "".join(linecache.getlines(filename))
     key = (filename, text)
-    module = _COMPILED.get(key)
-    if module is None:
+    entry = _COMPILED.get(key)
+    if entry is None:
         try:
             module = compile(text, filename, "exec", dont_inherit=True)
         except (SyntaxError, ValueError):
             module = False
         if len(_COMPILED) >= 16:
             _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = module
+        entry = _COMPILED[key] = [module, None]
+    return text, entry
+
+
+def _check_unchanged(func, filename):
+    """Refuse to differentiate source that is not the code ``func`` runs (its file
+    was edited after the module was imported): the file's text, compiled now, must
+    hold ``func``'s code object.  Returns its position among the code objects of the
+    same name on the same line (several lambdas on one line)."""
+    code = func.__code__
+    _, (module, _) = _file(filename)
     candidates = [c for c in (_code_objects(module) if module else ())
                   if c.co_name == code.co_name and c.co_firstlineno == code.co_firstlineno]
     lenient = "AssertionRewrit" in type(getattr(inspect.getmodule(func), "__loader__",
                                                  None)).__name__
-    if not any(_code_shape(c, lenient) == _code_shape(code, lenient) for c in candidates):
-        raise SourceUnavailableError(
-            "the source of %s in %s (line %d) is not the code the function runs: the file "
-            "was changed after it was imported. Reload the module (importlib.reload) or "
-            "restart Python, so that s2sad differentiates the code that runs."
-            % (func.__qualname__, filename, code.co_firstlineno))
+    for index, candidate in enumerate(candidates):
+        if _code_shape(candidate, lenient) == _code_shape(code, lenient):
+            return index
+    raise SourceUnavailableError(
+        "the source of %s in %s (line %d) is not the code the function runs: the file "
+        "was changed after it was imported. Reload the module (importlib.reload) or "
+        "restart Python, so that s2sad differentiates the code that runs."
+        % (func.__qualname__, filename, code.co_firstlineno))
+
+
+def _parse_lambda(func, filename, index):
+    """A lambda as ``def lambda_<line>(args): return body``: the ``index``-th lambda
+    that starts on its line (the compiler numbers them in source order)."""
+    text, entry = _file(filename)
+    if entry[1] is None:
+        entry[1] = gast.parse(text)
+    line = func.__code__.co_firstlineno
+    found = sorted((n for n in gast.walk(entry[1]) if isinstance(n, gast.Lambda)
+                    and n.lineno == line), key=lambda n: n.col_offset)
+    if index >= len(found):
+        raise SourceUnavailableError("cannot find the source of lambda %s at %s:%d"
+                                     % (func.__qualname__, filename, line))
+    node = copy.deepcopy(found[index])
+    ret = gast.copy_location(gast.Return(value=node.body), node)
+    fdef = gast.copy_location(gast.FunctionDef(
+        name="lambda_%d" % line, args=node.args, body=[ret], decorator_list=[], returns=None,
+        type_comment=None, type_params=[]), node)
+    return Parsed(func, fdef, filename, 0, resolve_free_names(func, fdef))
 
 
 def local_names(fdef):

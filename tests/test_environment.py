@@ -11,7 +11,6 @@ safely from many threads, and are freed with their function.
 """
 import gc
 import importlib
-import os
 import sys
 import threading
 import weakref

@@ -31,20 +31,21 @@ import gast
 
 from .. import rules, runtime
 from ..annotations import getanno, setanno
-from .inline import comprehension, inline_call
+from .inline import (FunctionValue, comprehension, function_value, inline_call,
+                     map_comprehension)
 from .ops import classify, index_expr, resolve
 
 class ANF:
     """Flatten a function body; see the module docstring for the grammar."""
 
-    def __init__(self, namer, free_names, func_name, runtime=None, where=None):
+    def __init__(self, namer, free_names, func_name, runtime=None, where=None, factory=None):
         self.namer = namer
         self.runtime = runtime or (lambda name: name)
         self.where = where
         self.nested = {}
         self.partials = {}
         self.inlining = []
-        self.free = set(free_names)
+        self.free = free_names if isinstance(free_names, dict) else set(free_names)
         self.namespace = free_names if isinstance(free_names, dict) else {}
         self.func_name = func_name
         self.renames = {}
@@ -56,6 +57,8 @@ class ANF:
         self.computed = set()  # names assigned something an adjoint may read back
         self.bound = set()  # names certainly assigned by the top-level code so far
         self.prelude = []  # `name = None` for names a compound's renaming copy may read
+        self.bindings = {}  # name -> how many statements of the function bind it
+        self.factory = factory or (lambda func: None)
         self.loop_written = set()
 
     # --- entry point ---
@@ -68,6 +71,11 @@ class ANF:
             if extra is not None:
                 self.defined.add(extra.id)
         self.bound |= self.defined
+        for node in gast.walk(fdef):
+            if isinstance(node, gast.FunctionDef) and node is not fdef:
+                self.bindings[node.name] = self.bindings.get(node.name, 0) + 1
+            elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                self.bindings[node.id] = self.bindings.get(node.id, 0) + 1
         fdef.body = self.body(fdef.body)
         fdef.body[:0] = self.prelude
         return fdef
@@ -135,7 +143,15 @@ class ANF:
         return
 
     def stmt_FunctionDef(self, s):
-        self.nested[s.name] = s  # expanded at each call (see transforms/inline.py)
+        self.bind_function(s.name, s, s)  # expanded at each call (see transforms/inline.py)
+
+    def bind_function(self, name, node, stmt):
+        """``name`` holds the function ``node`` (a def or lambda AST) from here on."""
+        if self.depth and self.bindings.get(name, 0) > 1:
+            raise self.where(stmt, "binding %s to a function inside a branch or loop, when "
+                             "%s is bound elsewhere too" % (name, name),
+                             "give each function its own name, or define it at module level")
+        self.nested[name] = node
 
     def stmt_Assign(self, s):
         if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
@@ -154,8 +170,9 @@ class ANF:
                     ctx=gast.Load())
                 self.assign_name(xs.id, self.simple(rest))
                 return
-            if isinstance(s.value, gast.Lambda):
-                self.nested[s.targets[0].id] = s.value
+            made = function_value(self, s.value)
+            if made is not None:  # g = lambda ...; g = make_g(a); g = f (a nested def)
+                self.bind_function(s.targets[0].id, made.node, s)
                 return
             if isinstance(value, gast.Call) and self.resolves_to(value.func, functools.partial) \
                     and value.args:
@@ -372,6 +389,7 @@ class ANF:
     def assign_name(self, name, value, fresh=False):
         if not self.is_simple(value):
             value = self.simple(value)
+        self.no_function(value)
         if self.depth and not self.is_atom(value) and self.renames.get(name, name) in {
                 n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
             # x = f(x) inside control flow: keep the old x apart from the new one
@@ -430,6 +448,7 @@ class ANF:
         if self.is_atom(expr):
             return self.load_atom(expr)
         simple = self.simple(expr)
+        self.no_function(simple)
         if self.is_atom(simple):
             return simple
         name = self.namer.temp(simple)
@@ -438,6 +457,12 @@ class ANF:
             targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)],
             value=simple, type_comment=None))
         return _load(name)
+
+    def no_function(self, value):
+        if isinstance(value, FunctionValue):
+            raise self.where(value.node, "a function value used as a value (stored, "
+                             "passed on or returned)", "call it where it is made, or pass "
+                             "a module-level function")
 
     def simple(self, expr):
         """``expr`` as one operation on atoms."""
@@ -531,6 +556,16 @@ class ANF:
             return inline_call(self, self.nested[func.id], e)
         if isinstance(func, gast.Lambda):
             return inline_call(self, func, e)
+        if isinstance(func, gast.Call):
+            if self.resolves_to(func.func, functools.partial) and func.args:
+                return self.expr_Call(gast.Call(  # functools.partial(f, a)(x) -> f(a, x)
+                    func=func.args[0], args=func.args[1:] + e.args,
+                    keywords=func.keywords + e.keywords))
+            made = function_value(self, func)  # make_scale(a)(3.0)
+            if made is not None:
+                return inline_call(self, made.node, e)
+        if self.resolves_to(func, map) and len(e.args) >= 2 and not e.keywords:
+            return self.simple(map_comprehension(e, self.namer))
         if not self.is_atom(func):
             if isinstance(func, gast.Attribute):
                 func = gast.Attribute(value=self.atom(func.value), attr=func.attr,
@@ -593,11 +628,13 @@ def _stored_names(target):
     return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
 
 
-def anf(fdef, namer, free_names, runtime=None, reject=None):
+def anf(fdef, namer, free_names, runtime=None, reject=None, factory=None):
     """Rewrite ``fdef`` in place into A-normal form; returns it.
 
     ``runtime(name)`` binds an :mod:`s2sad.runtime` helper and returns the name
     to call it by; ``reject(node, construct, hint)`` builds the error for
-    constructs found unsupported here.
+    constructs found unsupported here; ``factory(node)`` gives the prepared
+    ``FunctionDef`` of the module-level function a call's ``func`` node names, if
+    it returns a function (it is then inlined), else None.
     """
-    return ANF(namer, free_names, fdef.name, runtime, reject).function(fdef)
+    return ANF(namer, free_names, fdef.name, runtime, reject, factory).function(fdef)

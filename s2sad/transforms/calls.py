@@ -29,6 +29,12 @@ def store(name):
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
+def stem(func):
+    """A name for generated variables about ``func`` (``lambda`` for a lambda)."""
+    name = getattr(func, "__name__", "") or "f"
+    return name if name.isidentifier() else "lambda"
+
+
 def callee(func):
     """``(python_function, bound_self)`` behind a callable, or None."""
     while isinstance(func, functools.partial):
@@ -73,7 +79,7 @@ def bind_call(transform, op, stmt):
     args, keywords = _unwrap_partial(ctx, op.func, list(op.args), dict(op.keywords))
     func, self_obj = callee(op.func)
     if self_obj is not None:
-        args.insert(0, load(ctx.imports.bind(func.__name__ + "_self", self_obj)))
+        args.insert(0, load(ctx.imports.bind(stem(func) + "_self", self_obj)))
     signature = inspect.signature(func)
     try:
         bound = signature.bind(*args, **keywords)
@@ -103,7 +109,7 @@ def function_call(rev, name, op, stmt):
     args, keywords, func, positions = bind_call(rev, op, stmt)
     wrt = tuple(p for p, _ in positions)
     forward, backward, _ = ctx.compile_helper(func, wrt, rev.used_elements(name))
-    res = ctx.namer.unique(func.__name__ + "_res")
+    res = ctx.namer.unique(stem(func) + "_res")
     call = gast.Call(func=load(forward), args=args,
                      keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
     primal = gast.Assign(targets=[gast.Tuple(elts=[store(name), store(res)], ctx=gast.Store())],

@@ -130,7 +130,6 @@ class Forward:
 
     def rule(self, name, op, stmt):
         rule = rules.lookup_tangent(op.key)
-        where = self.ctx.parsed.where(stmt)
         if rule is None:
             if rules.is_linear(op.key):
                 return [self.linear(name, op)]

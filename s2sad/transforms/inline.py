@@ -6,6 +6,13 @@ closes over the enclosing function's variables, so each call is *inlined*
 their values at the call, as Python's late binding does).  A list
 comprehension or generator expression becomes a loop that appends to a fresh
 list.  Both hand ordinary statements back to the ANF pass.
+
+Function values known when compiling are inlined the same way
+(:func:`function_value`): a module-level *factory* that returns a nested def or
+a lambda (``step = make_step(a); step(t)``, ``make_scale(a)(3.0)``) is inlined
+where it is called, and its result is the nested function, closing over the
+factory's (renamed) variables.  ``map(f, xs, ...)`` becomes a list comprehension
+of ``f`` over ``zip(xs, ...)``.
 """
 import copy
 
@@ -24,6 +31,8 @@ def _rename(nodes, renames):
         for node in gast.walk(root):
             if isinstance(node, gast.Name) and node.id in renames:
                 node.id = renames[node.id]
+            elif isinstance(node, gast.FunctionDef) and node.name in renames:
+                node.name = renames[node.name]
 
 
 def _locals(body):
@@ -56,7 +65,9 @@ def inline_call(anf, fn, call):
     defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
     body = copy.deepcopy(fn.body) if isinstance(fn, gast.FunctionDef) else [
         gast.copy_location(gast.Return(value=copy.deepcopy(fn.body)), call)]
-    renames = {name: anf.namer.unique(name) for name in sorted(set(params) | _locals(body))}
+    defs = {n.name for stmt in body for n in gast.walk(stmt) if isinstance(n, gast.FunctionDef)}
+    renames = {name: anf.namer.unique(name)
+               for name in sorted(set(params) | _locals(body) | defs)}
     _rename(body, renames)
     for param in params:
         value = bound.get(param, defaults.get(param))
@@ -77,7 +88,78 @@ def inline_call(anf, fn, call):
     anf.inlining.pop()
     if result is None:
         return gast.Constant(value=None, kind=None)
-    return anf.atom(result)
+    made = function_value(anf, result)
+    return made if made is not None else anf.atom(result)
+
+
+class FunctionValue:
+    """A function value known when compiling: the AST of a nested def or lambda."""
+
+    def __init__(self, node):
+        self.node = node
+
+
+def function_value(anf, expr):
+    """The :class:`FunctionValue` ``expr`` evaluates to, or None when it is not one
+    known when compiling.  A call returning a function (a factory) is inlined here:
+    only once it is known, from its source, to return a function."""
+    if isinstance(expr, FunctionValue):
+        return expr
+    if isinstance(expr, gast.Name) and expr.id in anf.nested:
+        return FunctionValue(anf.nested[expr.id])
+    if isinstance(expr, gast.Lambda):
+        return FunctionValue(expr)
+    if not isinstance(expr, gast.Call):
+        return None
+    callee = None
+    if isinstance(expr.func, (gast.Name, gast.Lambda, gast.Call)):
+        callee = function_value(anf, expr.func)
+    callee = callee.node if callee is not None else anf.factory(expr.func)
+    if callee is None or not returns_function(callee):
+        return None
+    made = inline_call(anf, callee, expr)
+    if not isinstance(made, FunctionValue):
+        raise anf.where(expr, "a call that returns a function on some paths only",
+                        "return the same kind of value on every path")
+    return made
+
+
+def returns_function(fn):
+    """True if every ``return`` of nested def, lambda or factory ``fn`` returns a nested
+    def of it or a lambda."""
+    if isinstance(fn, gast.Lambda):
+        return isinstance(fn.body, gast.Lambda)
+    nested = {s.name for s in gast.walk(fn) if isinstance(s, gast.FunctionDef)
+              and s is not fn}
+    returns = [n for n in _own_nodes(fn) if isinstance(n, gast.Return)]
+    return bool(returns) and all(
+        isinstance(r.value, gast.Lambda) or (isinstance(r.value, gast.Name)
+                                             and r.value.id in nested) for r in returns)
+
+
+def _own_nodes(fdef):
+    """The nodes of ``fdef``'s body, not entering nested functions."""
+    todo = list(fdef.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+
+
+def map_comprehension(call, namer):
+    """``map(f, xs, ys)`` as ``[f(x, y) for x, y in zip(xs, ys)]`` (a list, not an
+    iterator: the same values for the pure functions s2sad differentiates)."""
+    func, sequences = call.args[0], call.args[1:]
+    items = [namer.unique("item") for _ in sequences]
+    if len(sequences) == 1:
+        target, iterable = _name(items[0], gast.Store()), sequences[0]
+    else:
+        target = gast.Tuple(elts=[_name(n, gast.Store()) for n in items], ctx=gast.Store())
+        iterable = gast.Call(func=_name("zip"), args=list(sequences), keywords=[])
+    element = gast.Call(func=func, args=[_name(n) for n in items], keywords=[])
+    return gast.ListComp(elt=element, generators=[gast.comprehension(
+        target=target, iter=iterable, ifs=[], is_async=0)])
 
 
 def _normalized(stmts, namer, runtime):

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..annotations import getanno, setanno
 from ..errors import InternalError
-from .calls import bind_call
+from .calls import bind_call, stem
 from .dataflow import written
 from .forward import Forward, assign, load, store
 from .ops import resolve
@@ -63,7 +63,7 @@ class LinearizeForward(Forward):
     def function_call(self, name, op, stmt):
         args, keywords, func, positions = bind_call(self, op, stmt)
         forward, tangent, names = self.compile_helper(func, tuple(p for p, _ in positions))
-        res = self.ctx.namer.unique(func.__name__.lstrip("_") + "_res")
+        res = self.ctx.namer.unique(stem(func).lstrip("_") + "_res")
         call = gast.Call(func=load(forward), args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
         primal = assign(gast.Tuple(elts=[store(name), store(res)], ctx=gast.Store()), call)

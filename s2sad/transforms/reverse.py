@@ -482,7 +482,6 @@ class Reverse:
 
     def rule(self, op, result, bres, stmt):
         rule = rules.lookup_adjoint(op.key)
-        where = self.ctx.parsed.where(stmt)
         if rule is None:
             raise missing_rule(self.ctx, op, stmt, "it has a tangent rule only")
         bindings = self.ctx.bind(rule, op, stmt)
