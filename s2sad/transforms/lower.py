@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import runtime
 from ..annotations import copyanno
-from .dataflow import statements
+from .dataflow import statements, upward_exposed
 from .ops import resolve
 from .reverse import load
 
@@ -282,7 +282,9 @@ _NON_RETAINING = (gast.BinOp, gast.UnaryOp, gast.Compare)
 def accumulate_in_place(stmts, shapes, namespace):
     """``v = v + e`` -> ``v += e`` (and ``-``) for every array ``v`` this code owns alone.
 
-    ``v`` qualifies when each of its assignments makes a fresh array (arithmetic,
+    ``v`` qualifies when it is never read before this code assigns it (so a
+    parameter, the caller's array, never does), each of its assignments makes a fresh
+    array (arithmetic,
     a ufunc, ``np.zeros_like``/``zeros_like``, a ``.sum`` reduction) or is such an
     accumulation, and each read in ``stmts`` only computes with it (arithmetic,
     ufuncs, ``np.outer``); the function may return it.  Not differentiable again:
@@ -298,9 +300,11 @@ def accumulate_in_place(stmts, shapes, namespace):
                 if isinstance(node, gast.Name):
                     assigns.setdefault(node.id, []).append(None)
     _collect_reads(stmts, reads)
+    outside = upward_exposed(stmts)  # parameters and other values made elsewhere
     owned = {name for name, values in assigns.items()
-             if all(v is not None and (_is_accumulation(v) or _fresh(v.value, namespace))
-                    for v in values)
+             if name not in outside
+             and all(v is not None and (_is_accumulation(v) or _fresh(v.value, namespace))
+                     for v in values)
              and reads.get(name, True) and shapes.shape(_name(name))}
     for stmt in statements(stmts):
         for field in ("body", "orelse"):
