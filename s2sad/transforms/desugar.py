@@ -10,7 +10,8 @@ Input: a fenced ``gast.FunctionDef``.  Output: the same function where
   with ``if broke: break`` (the only ``break`` left, always last in a body);
 * every ``for`` loop iterates over a ``range``: ``for v in xs`` becomes
   ``for i in range(len(xs)): v = xs[i]``, with ``enumerate`` and ``zip``
-  unpacked the same way, and other iterables materialised with ``list``.
+  unpacked the same way, ``reversed(xs)`` read as ``xs[::-1]``, and other
+  iterables materialised with ``list``.
 
 So the AD transforms see single-exit bodies whose trip counts are known.
 """
@@ -233,6 +234,14 @@ def _is_call_to(node, name):
 
 def _normalize(loop, namer, runtime=None):
     """``loop`` rewritten to iterate over a range, with the statements it needs before it."""
+    if _is_call_to(loop.iter, "reversed") and len(loop.iter.args) == 1:
+        # reversed(xs) -> xs[::-1] (a range, list, tuple or array view; in that order)
+        seq = loop.iter.args[0]
+        if not _is_call_to(seq, "range"):
+            seq = _call((runtime or (lambda name: name))("as_sequence"), seq)
+        backwards = gast.Slice(lower=None, upper=None, step=_const(-1))
+        loop.iter = gast.copy_location(gast.Subscript(value=seq, slice=backwards,
+                                                      ctx=gast.Load()), loop.iter)
     if _is_call_to(loop.iter, "range"):
         return [loop]
     before, reads, counters = [], [], []
