@@ -38,7 +38,7 @@ from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
-from .transforms.dataflow import definitely_assigned
+from .transforms.dataflow import definitely_assigned, upward_exposed
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
@@ -804,13 +804,9 @@ def _reads(node):
 
 
 def _free_reads(stmts):
-    """Names read in ``stmts`` before (or without) being assigned there."""
-    assigned, free = set(), set()
-    for stmt in stmts:
-        free |= _reads(stmt) - assigned
-        assigned |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-                     and isinstance(n.ctx, gast.Store)}
-    return free
+    """Names read in ``stmts`` before (or without) being assigned there (a loop's own
+    variable is assigned before its body reads it)."""
+    return upward_exposed(stmts)
 
 
 def _tuple(elts):

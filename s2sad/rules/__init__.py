@@ -119,6 +119,10 @@ class Rule:
         #: the template reads the primal result (``tanh``'s adjoint does)
         module = gast.Module(body=self.body, type_ignores=[])
         marked = {id(n.slice) for n in gast.walk(module) if is_d(n)}
+        #: the parameters with a derivative in this template (d[x] assigned in an
+        #: adjoint, read in a tangent): the others (indices, axes) carry none
+        self.differentiable = {n.slice.id for n in gast.walk(module) if is_d(n)
+                               and n.slice.id != self.result}
         self.reads_result = any(
             isinstance(n, gast.Name) and n.id == self.result and isinstance(n.ctx, gast.Load)
             and id(n) not in marked for n in gast.walk(module))

@@ -9,6 +9,7 @@ branches: a variable is active if any assignment to it is.
 """
 import gast
 
+from .. import rules
 from .ops import classify
 
 _NO_DERIVATIVE = ("const", "nondiff")
@@ -45,7 +46,30 @@ def _reads(stmt, value, namespace, is_local):
         return []
     if op.kind == "literal":
         return [n.id for n in gast.walk(value) if isinstance(n, gast.Name)]
+    if op.kind == "rule":
+        return _differentiable_reads(op)
     return op.inputs()
+
+
+def _differentiable_reads(op):
+    """Names read by the arguments of a rule's call that have a derivative (not the
+    index of ``x[i]`` or the ``axis`` of a sum): only those make the result vary."""
+    found = [r for r in (rules.lookup_adjoint(op.key), rules.lookup_tangent(op.key))
+             if r is not None]
+    try:
+        bound = [(r, r.bind(op.args, op.keywords, "")) for r in found]
+    except rules.RuleError:
+        return op.inputs()  # the transform reports the unsupported call
+    if not bound or rules.is_linear(op.key):
+        return op.inputs()
+    names = set()
+    for rule, bindings in bound:
+        for param in rule.differentiable:
+            node = bindings.get(param)
+            if node is not None:
+                names.update(n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                             and isinstance(n.ctx, gast.Load))
+    return sorted(names)
 
 
 def active_variables(body, wrt, outputs, namespace, is_local):
