@@ -53,6 +53,8 @@ class Imports:
                 if value is obj and alias.lstrip("_") == name.lstrip("_"):
                     return alias
             name = self.namer.unique("_" + name.lstrip("_"))
+        elif name in self.namer.taken:  # a local variable of the generated code has it
+            name = self.namer.unique("_" + name.lstrip("_"))
         self.namer.reserve([name])
         self.bound[name] = obj
         return name

@@ -68,6 +68,12 @@ def unbroadcast(g, x):
     shape, gshape = _shape(x), _shape(g)
     if gshape == shape:
         return g
+    if isinstance(x, (list, tuple)) and isinstance(g, (list, tuple)):
+        raise TypeError(
+            "s2sad differentiated `a + b` as arithmetic, but it concatenates sequences "
+            "(a list or tuple of length %d): s2sad could not see that an operand is a list. "
+            "Concatenate with a.extend(b), [*a, *b], or build the list in the function"
+            % len(x))
     lead = len(gshape) - len(shape)
     if lead < 0:
         return np.broadcast_to(_weak_to_array(g, x), shape)
@@ -208,10 +214,12 @@ def extremum_tangent(y, args, tangents):
     wins, count = _extremum_wins(y, args)
     if len(args) == 1:
         items = tangents[0]
+        if items is None:
+            return None
         if isinstance(items, np.ndarray):
             return np.sum(np.where(wins, items, 0.0)) / count
-        return sum(t for t, w in zip(items, wins) if w) / count
-    return sum(t for t, w in zip(tangents, wins) if w) / count
+        return sum(t for t, w in zip(items, wins) if w and t is not None) / count
+    return sum(t for t, w in zip(tangents, wins) if w and t is not None) / count
 
 
 def clip_mask(x, lo, hi):
@@ -621,3 +629,55 @@ def restack(g, x):
         return type(x)(g) if not hasattr(x, "_fields") else type(x)(*g)
     return np.stack([np.broadcast_to(gi, np.shape(x)[1:]) for gi in g]) if len(g) else \
         zeros_like(x)
+
+
+# --- transposes of the linear helpers above (their adjoints, for higher order) ---
+
+def unspread(b, g, xs):
+    """Transpose of :func:`spread` in ``g``: the items of ``b`` summed back to ``g``."""
+    if isinstance(xs, (list, tuple)):
+        total = zeros_like(g)
+        for item in b:
+            if item is not None:
+                total = total + broadcast_like(item, g)
+        return total
+    return unbroadcast(np.sum(b, axis=0), g)
+
+
+def slice_list(g, start, stop):
+    """``list(g[start:stop])``: the adjoint items of part of a concatenated list."""
+    return list(g[start:stop])
+
+
+def embed_list(b, like, start):
+    """Transpose of :func:`slice_list`: a list like ``like`` holding ``b`` from
+    ``start`` on and zeros elsewhere."""
+    out = [zeros_like(v) for v in like]
+    out[start:start + len(b)] = list(b)
+    return out
+
+
+def unrestack(b, g, x):
+    """Transpose of :func:`restack` in ``g``: the items of ``b`` (in the form of
+    ``x``) as a list, each reduced to the shape of the item of ``g``."""
+    return [unbroadcast(bi, gi) for bi, gi in zip(b, g)]
+
+
+def no_complex_curvature(t, x):
+    """Derivative of ``abs_sign`` (which is piecewise constant for real ``x``): zero,
+    or an error for complex ``x``, whose second derivatives of ``abs`` s2sad does not
+    compute."""
+    if np.iscomplexobj(x):
+        raise NotImplementedError(
+            "s2sad does not compute second derivatives of abs() of complex values; "
+            "write abs(z) as np.sqrt(z.real ** 2 + z.imag ** 2) to differentiate it again")
+    return zeros_like(x) if t is not None else None
+
+
+def prod_curvature(g, y, x):
+    """Guard for derivatives of :func:`unreduce_prod` itself (second derivatives of
+    ``np.prod``): they use ``y / x``, so ``x`` must have no zeros."""
+    if np.any(np.asarray(x) == 0):
+        raise NotImplementedError(
+            "s2sad does not compute second derivatives of np.prod at inputs with zeros")
+    return g

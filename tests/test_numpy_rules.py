@@ -679,6 +679,75 @@ def f_unreduce_mean(g, x):
     return np.sum(np.sin(runtime.unreduce_mean(g, np.mean(x, axis=0), x, 0) * x))
 
 
+# --- runtime helpers that only derivatives call (second and higher order) ---
+
+_PAIR = collections.namedtuple("_PAIR", "a b")
+
+
+def f_spread(g, x):
+    parts = runtime.spread(g, [x, x[0], 2.0])
+    return np.sum(np.sin(parts[0] * x)) + np.sin(parts[1] * 3.0) + np.sin(parts[2])
+
+
+def f_unspread(g, x):
+    return np.sum(np.sin(runtime.unspread([g, g[0], 1.0], x, [x, x[0], 2.0]) * x))
+
+
+def f_sequence_adjoint(g):
+    return np.sum(np.sin(runtime.sequence_adjoint(g, np.zeros(3)) * 2.0))
+
+
+def f_split_tail_list(a, b):
+    items = [a, b, a * b]
+    head, tail = runtime.split_list(items, [0.0, 0.0]), runtime.tail_list(items, [0.0, 0.0])
+    return np.sum(np.sin(head[0] * head[1])) + np.sum(np.sin(tail[0]))
+
+
+def f_slice_embed_list(a, b):
+    inner = runtime.embed_list([a, b], [np.zeros(4), 0.0, np.zeros(4), 0.0], 1)
+    part = runtime.slice_list(inner, 1, 3)
+    return np.sum(np.sin(part[0] * part[1])) + np.sum(np.sin(inner[3] + 1.0))
+
+
+def f_restack(g, x):
+    rows = runtime.unrestack(runtime.restack([g, g * 2.0, np.sum(g)], x), [g, g, g], x)
+    return np.sum(np.sin(rows[0] * rows[1] + rows[2]))
+
+
+def f_unattr_item(g, x):
+    fields = runtime.unattr(g, _PAIR(np.zeros(4), np.zeros(4)), "b")
+    item = runtime.item_of(x * x, (1, 2))
+    spot = runtime.unitem(item, x, ((0, 1),))
+    return np.sum(np.sin(fields.b * 2.0 + fields.a)) + np.sum(np.sin(spot + x))
+
+
+def f_extremum(g, x):
+    args = (x, np.float64(0.25), np.float64(-1.0))
+    y = max(args)
+    parts = runtime.extremum_parts(g, y, args)
+    return np.sin(runtime.extremum_tangent(y, args, (parts[0] * 3.0, parts[1], parts[2])))
+
+
+def f_abs_sign(x):
+    return np.sum(np.sin(runtime.abs_sign(x) * x))
+
+
+def f_xlogy(a, b):
+    return np.sum(np.sin(runtime.xlogy(a, b)))
+
+
+def f_log_base(b):
+    return np.sin(runtime.log_base(b) * 2.0)
+
+
+def f_unreduce_prod(g, x):
+    return np.sum(np.sin(runtime.unreduce_prod(g, np.prod(x, axis=1), x, 1, False)))
+
+
+def f_curvature_guards(t, x):
+    return np.sum(np.sin(runtime.no_complex_curvature(t, x) + runtime.prod_curvature(t, x, x)))
+
+
 def f_as_sequence(x):
     total = 0.0
     for row in x:
@@ -879,6 +948,29 @@ RULE_CASES = [
     RuleCase(runtime.added_at, f_added_at, [((3,), (3,))]),
     RuleCase(runtime.add_at, f_added_at, [((3,), (3,))]),
     RuleCase(runtime.unreduce_mean, f_unreduce_mean, [((4,), (3, 4))]),
+    # runtime helpers that only derivatives call (second and higher order)
+    RuleCase(runtime.spread, f_spread, [((4,), (4,))], dtypes=(F64,)),
+    RuleCase(runtime.unspread, f_unspread, [((4,), (4,))], dtypes=(F64,)),
+    RuleCase(runtime.sequence_adjoint, f_sequence_adjoint, [((3,),)]),
+    RuleCase(runtime.split_list, f_split_tail_list, [((4,), (4,))], dtypes=(F64,)),
+    RuleCase(runtime.tail_list, f_split_tail_list, [((4,), (4,))], dtypes=(F64,)),
+    RuleCase(runtime.slice_list, f_slice_embed_list, [((4,), SCALAR)], dtypes=(F64,)),
+    RuleCase(runtime.embed_list, f_slice_embed_list, [((4,), SCALAR)], dtypes=(F64,)),
+    RuleCase(runtime.restack, f_restack, [((3,), (3, 3))], dtypes=(F64,)),
+    RuleCase(runtime.unrestack, f_restack, [((3,), (3, 3))], dtypes=(F64,)),
+    RuleCase(runtime.unattr, f_unattr_item, [((4,), (2, 3))], dtypes=(F64,)),
+    RuleCase(runtime.unitem, f_unattr_item, [((4,), (2, 3))], dtypes=(F64,)),
+    RuleCase(runtime.item_of, f_unattr_item, [((4,), (2, 3))], dtypes=(F64,)),
+    RuleCase(runtime.extremum_parts, f_extremum, [(SCALAR, ())], domain=(0.5, 2.0),
+             dtypes=(F64,)),
+    RuleCase(runtime.extremum_tangent, f_extremum, [(SCALAR, ())], domain=(0.5, 2.0),
+             dtypes=(F64,)),
+    RuleCase(runtime.abs_sign, f_abs_sign, [M], domain=(0.2, 2.0)),
+    RuleCase(runtime.xlogy, f_xlogy, [M2], domain=(0.2, 2.0)),
+    RuleCase(runtime.log_base, f_log_base, [(SCALAR,)], domain=(1.5, 4.0), dtypes=(F64,)),
+    RuleCase(runtime.unreduce_prod, f_unreduce_prod, [((3,), (3, 4))], domain=(0.5, 1.5)),
+    RuleCase(runtime.no_complex_curvature, f_curvature_guards, [M2], domain=(0.5, 1.5)),
+    RuleCase(runtime.prod_curvature, f_curvature_guards, [M2], domain=(0.5, 1.5)),
 ]
 
 

@@ -311,4 +311,4 @@ def registered_keys():
 
 def load_builtin_rules():
     """Import the modules that register s2sad's own rules (idempotent)."""
-    from . import numpy_rules, builtins_rules, structure_rules  # noqa: F401
+    from . import numpy_rules, builtins_rules, structure_rules, runtime_rules  # noqa: F401

@@ -58,6 +58,7 @@ class ANF:
         self.bound = set()  # names certainly assigned by the top-level code so far
         self.prelude = []  # `name = None` for names a compound's renaming copy may read
         self.bindings = {}  # name -> how many statements of the function bind it
+        self.lists, self.not_lists = set(), set()  # names assigned lists / anything else
         self.factory = factory or (lambda func: None)
         self.loop_written = set()
 
@@ -98,6 +99,14 @@ class ANF:
             self.computed.update(_written([stmt]))
         if not self.depth and isinstance(stmt, gast.Assign):
             self.bound.update(_written([stmt]))
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            value, name = stmt.value, stmt.targets[0].id
+            made_list = isinstance(value, (gast.List, gast.ListComp)) or (
+                isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                and self.namespace.get(value.func.id) in (runtime.append, runtime.extend))
+            (self.lists if made_list else self.not_lists).add(name)
+        elif isinstance(stmt, (gast.Assign, gast.For)):
+            self.not_lists.update(_written([stmt]))
         setanno(stmt, "origin", self.origin)
         gast.copy_location(stmt, self.origin)
         self.out.append(stmt)
@@ -517,7 +526,17 @@ class ANF:
                          "that the function calls")
 
     def expr_BinOp(self, e):
-        return gast.BinOp(left=self.atom(e.left), op=e.op, right=self.atom(e.right))
+        left, right = self.atom(e.left), self.atom(e.right)
+        if isinstance(e.op, gast.Add) and any(self.is_list(x) for x in (left, right)):
+            # list concatenation, not arithmetic: a call with adjoints of its own
+            return gast.Call(func=_load(self.runtime("extend")), args=[left, right],
+                             keywords=[])
+        return gast.BinOp(left=left, op=e.op, right=right)
+
+    def is_list(self, atom):
+        """``atom`` is a variable every assignment of which so far made a list."""
+        return (isinstance(atom, gast.Name) and atom.id in self.lists
+                and atom.id not in self.not_lists)
 
     def expr_UnaryOp(self, e):
         return gast.UnaryOp(op=e.op, operand=self.atom(e.operand))

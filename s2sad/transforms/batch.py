@@ -82,7 +82,8 @@ METHODS = {"sum": _B.sum, "mean": _B.mean, "reshape": _B.reshape, "transpose": _
 
 #: runtime helpers that only ever read primal values (never adjoints or tangents)
 PRIMAL_ONLY = (runtime.abs_sign, runtime.clip_mask, runtime.invert_axes, runtime.method_axes,
-               runtime.log_base, runtime.xlogy, runtime.split_aux, runtime.zeros_like)
+               runtime.log_base, runtime.xlogy, runtime.split_aux, runtime.zeros_like,
+               runtime.prod_curvature)
 
 #: Functions with no batch-aware form: a sweep that applies one to an adjoint or tangent
 #: falls back to one sweep per basis vector.  (function, what uses it)
@@ -118,6 +119,11 @@ NOT_BATCH_AWARE = [
     (np.ravel, "`np.ravel`"),
     (np.broadcast_to, "`np.broadcast_to`"),
     (np.outer, "`np.outer`"),
+    (runtime.unspread, "builtin `sum` of a list (differentiated again)"),
+    (runtime.slice_list, "lists built with `+` or `append` (differentiated again)"),
+    (runtime.embed_list, "lists built with `+` or `append` (differentiated again)"),
+    (runtime.unrestack, "`list(x)` / `tuple(x)` of an array (differentiated again)"),
+    (runtime.no_complex_curvature, "`abs` (differentiated again)"),
 ]
 
 #: Constructs that make a sweep fall back (besides the functions above).
