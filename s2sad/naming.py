@@ -5,7 +5,14 @@ Temporaries are named after the expression they hold (``x_plus_y``,
 ``_t2``, ...  Collisions get ``2``, ``3``, ... appended.  Adjoints are ``b`` +
 the primal name, tangents ``d`` + the primal name.
 """
+import builtins
+import keyword
+
 import gast
+
+#: names a generated name must never be
+_RESERVED = frozenset(keyword.kwlist) | frozenset(getattr(keyword, "softkwlist", ())) | \
+    frozenset(dir(builtins))
 
 MAX_LEN = 15
 
@@ -42,9 +49,10 @@ class Namer:
         self.taken.update(names)
 
     def unique(self, base):
-        """``base`` if free, else ``base2``, ``base3``, ..."""
+        """``base`` if free, else ``base2``, ``base3``, ... (never a keyword or a builtin:
+        the tangent of ``el`` is not ``del``, a temporary never hides ``sum``)."""
         base = base or "_t"
-        if base not in self.taken:
+        if base not in self.taken and base not in _RESERVED:
             self.taken.add(base)
             return base
         stem = base.rstrip("0123456789") or base

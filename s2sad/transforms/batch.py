@@ -470,13 +470,13 @@ class _Rewriter:
                 raise NotBatchable("operator %s on a batched value" % type(node.op).__name__)
             node.operand = self.expr(node.operand, pre)
             return node
-        if isinstance(node, (gast.Tuple, gast.List)):
-            node.elts = [self.expr(e, pre) for e in node.elts]
+        if isinstance(node, (gast.Tuple, gast.List)):  # a batched container: every leaf
+            node.elts = [self.batched_operand(e, pre) for e in node.elts]
             return node
         if isinstance(node, gast.Dict):
             if any(k is not None and self.is_batched(k) for k in node.keys):
                 raise NotBatchable("a batched dict key")
-            node.values = [self.expr(v, pre) for v in node.values]
+            node.values = [self.batched_operand(v, pre) for v in node.values]
             return node
         if isinstance(node, gast.Subscript):
             return self.subscript(node, pre)
