@@ -292,7 +292,7 @@ class Reverse:
         else_a = self.recompute(remats[1], else_a) if remats[1] else else_a
         primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
         adjoint = []
-        if _has_code(body_a) or _has_code(else_a):
+        if body_a or else_a:  # tape markers too: a pop must stay with its push
             adjoint = [gast.If(test=stmt.test, body=body_a or [gast.Pass()], orelse=else_a)]
         return self.leave(state, [primal], inits + adjoint)
 
@@ -324,7 +324,7 @@ class Reverse:
         else:
             primal = gast.While(test=stmt.test, body=body_p, orelse=[])
         primal = ([assign(count, gast.Constant(value=0, kind=None))] if count else []) + [primal]
-        if not _has_code(body_a):
+        if not body_a:  # (tape markers count: a pop must stay with its push)
             return self.leave(state, primal, [])
         if target and target in _reads_of(body_a):
             seq = stmt.iter if count is None else gast.Subscript(
@@ -540,11 +540,6 @@ def _marker(kind, name, region):
     node = gast.Expr(value=gast.Constant(value=None, kind=None))
     setanno(node, "tape", (kind, name, region))
     return node
-
-
-def _has_code(stmts):
-    """True if ``stmts`` holds more than tape markers."""
-    return any(getanno(s, "tape") is None for s in stmts)
 
 
 def _replace_markers(stmts, needed, push, pop):
