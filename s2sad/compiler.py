@@ -352,6 +352,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         namer.reserve([name + "_forward", name + "_backward"])
     seed, seed_stmts = _seed(ctx, rev, value, outputs)
     primal, adjoint = rev.body(body[:-1])
+    primal[:0] = [assign(v, gast.Constant(value=None, kind=None)) for v in sorted(rev.unbound)]
     backward = seed_stmts + adjoint
     grads = [load_name(rev.adj(w)) if w in rev.defined else _zeros(ctx, w) for w in wrt_names]
     result = value if aux is None else gast.Tuple(elts=[value, aux], ctx=gast.Load())

@@ -21,8 +21,8 @@ from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..templates import Contribution, instantiate
 from .calls import function_call
-from .dataflow import (has_own_break, overwritable, read, statements, upward_exposed,
-                       written)
+from .dataflow import (definitely_assigned, has_own_break, overwritable, read, statements,
+                       upward_exposed, written)
 from .ops import classify, missing_rule, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts
@@ -69,6 +69,8 @@ class Reverse:
         self.restored = set()  # loop targets the backward loops set themselves
         self.defined_before = set(params)  # names assigned before the current statement
         self.statements = []  # the whole ANF body (to see how values are read)
+        self.assured = set(params)  # names bound on every path before the current statement
+        self.unbound = set()  # names a padding zeros_like reads that may be unbound there
 
     def adj(self, name):
         """The adjoint variable name of primal ``name`` (memoised, unique)."""
@@ -133,6 +135,7 @@ class Reverse:
             stmt = stmts[i]
             if top:
                 self.defined_before = self.params | written(stmts[:i])
+                self.assured = self.params | definitely_assigned(stmts[:i])
             p, a = self.statement(stmt)
             for s in a:
                 if getanno(s, "origin") is None:
@@ -276,7 +279,11 @@ class Reverse:
         adjoints are defined at its end as at its start."""
         self.defined, self.owned = set(state[1]), set(state[3])
         primal, adjoint = self.body(stmts)
-        adjoint += [assign(self.adj(v), self.zeros(v)) for v in sorted(state[4] - self.defined)]
+        padded = sorted(state[4] - self.defined)
+        # a branch not taken may leave v unbound (it is assigned in the other branch
+        # only): the compiler binds such v to None up front, and zeros_like(None) is None
+        self.unbound.update(v for v in padded if v not in self.assured)
+        adjoint += [assign(self.adj(v), self.zeros(v)) for v in padded]
         self.defined = set(state[4])
         return primal, adjoint
 
