@@ -225,10 +225,17 @@ class Reverse:
         ``(primal, adjoint)``.  Values that a loop may push before they first
         exist are set to None in front of the loop."""
         needed = {}
-        for stmt in adjoint:
-            region = getanno(stmt, "tape_region")
-            if region is not None:
-                needed.setdefault(region, set()).update(_reads_of([stmt]) & self.ctx.locals)
+        changed = True
+        while changed:  # a branch holding only pops is needed once one of its pops is
+            changed = False
+            for stmt in adjoint:
+                region = getanno(stmt, "tape_region")
+                if region is not None:
+                    wanted = needed.setdefault(region, set())
+                    reads = _live_reads([stmt], wanted) & self.ctx.locals
+                    if not reads <= wanted:
+                        wanted |= reads
+                        changed = True
         return (_replace_markers(primal, needed, self.push, self.pop),
                 _replace_markers(adjoint, needed, self.push, self.pop))
 
@@ -348,7 +355,8 @@ class Reverse:
                            type_comment=None)
         adjoint = [adjoint]
         if count and not state[0]:  # a nested loop: its trip count goes on the tape
-            primal, adjoint = primal + [self.push(count)], [self.pop(count)] + adjoint
+            primal = primal + [_marker("push", count, self.region)]
+            adjoint = [_marker("pop", count, self.region)] + adjoint
         return self.leave(state, primal, inits + adjoint)
 
     def recomputable(self, stmts, scope, extra=()):
@@ -513,6 +521,38 @@ class Reverse:
 
 def _reads_of(stmts):
     return read(stmts)
+
+
+def _live_reads(stmts, wanted):
+    """Names ``stmts`` read, but not the tests and loop headers of compound statements
+    that hold nothing but tape markers for names outside ``wanted`` (they vanish)."""
+    names = set()
+    for stmt in stmts:
+        mark = getanno(stmt, "tape")
+        if mark is not None:
+            continue
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            inner = _live_reads(stmt.body + stmt.orelse, wanted)
+            if inner or _has_live(stmt.body + stmt.orelse, wanted):
+                head = stmt.test if not isinstance(stmt, gast.For) else stmt.iter
+                names |= inner | read([gast.Expr(value=head)])
+            continue
+        names |= read([stmt])
+    return names
+
+
+def _has_live(stmts, wanted):
+    """``stmts`` hold code, or a tape marker of a name in ``wanted``."""
+    for stmt in stmts:
+        mark = getanno(stmt, "tape")
+        if mark is None:
+            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+                return True
+            if _has_live(stmt.body + stmt.orelse, wanted):
+                return True
+        elif mark[0] != "init" and mark[1] in wanted:
+            return True
+    return False
 
 
 def _cheap(value, classes, namespace):
