@@ -322,7 +322,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
                 raise ctx.unsupported(node, "return before the end of the function", "")
     value, aux = _split_output(ctx, ret, body, has_aux, mode)
     if optimize:
-        body = hoist_invariants(body, ctx.namespace)
+        body = hoist_invariants(body, ctx.namespace, params=_parameters(fdef))
     seeded = [e.id for i, e in enumerate(_elements(value)) if isinstance(e, gast.Name)
               and (outputs is None or i in outputs)]
     active = active_variables(body[:-1], wrt_names, seeded, ctx.namespace, ctx.is_local)
@@ -533,6 +533,13 @@ def _factory(ctx, node):
         if isinstance(sub, gast.Name) and sub.id in renames and isinstance(sub.ctx, gast.Load):
             sub.id = renames[sub.id]
     return parsed.fdef
+
+
+def _parameters(fdef):
+    """Every parameter name of ``fdef`` (positional, keyword-only, ``*args``, ``**kw``)."""
+    args = fdef.args
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs] + [
+        a.id for a in (args.vararg, args.kwarg) if a is not None]
 
 
 def _bind_statics(parsed, fdef, statics):

@@ -3,9 +3,9 @@
 Input: ANF statements.  Output: the same statements where an assignment at
 the top level of a loop body whose value depends on nothing the loop changes
 (``neg_k = -k``) is moved in front of the loop.  Only variables assigned once
-in the whole function and side-effect-free values move, so the program's
-results are unchanged; the backward sweep then never saves such values on the
-tape.
+in the whole function (never a parameter: a loop that does not run must leave
+it alone) and side-effect-free values move, so the program's results are
+unchanged; the backward sweep then never saves such values on the tape.
 """
 import gast
 
@@ -13,10 +13,11 @@ from .dataflow import read, written
 from .optimize import is_pure
 
 
-def hoist_invariants(stmts, namespace, counts=None):
-    """``stmts`` with loop-invariant assignments hoisted out of loops."""
+def hoist_invariants(stmts, namespace, counts=None, params=()):
+    """``stmts`` with loop-invariant assignments hoisted out of loops (``params``: the
+    function's parameters, which count as assigned once already)."""
     if counts is None:
-        counts = {}
+        counts = {name: 1 for name in params}
         for node in gast.walk(gast.Module(body=stmts, type_ignores=[])):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
