@@ -123,6 +123,10 @@ class Rule:
         #: adjoint, read in a tangent): the others (indices, axes) carry none
         self.differentiable = {n.slice.id for n in gast.walk(module) if is_d(n)
                                and n.slice.id != self.result}
+        #: a term of a contribution mentions two derivatives (``add_grad(d[a], d[b])``):
+        #: a symbolic zero there must become a real zero, not drop the whole term
+        self.coupled = any(_coupled(stmt.value) for stmt in self.body
+                           if isinstance(stmt, gast.Assign) and is_d(stmt.targets[0]))
         self.reads_result = any(
             isinstance(n, gast.Name) and n.id == self.result and isinstance(n.ctx, gast.Load)
             and id(n) not in marked for n in gast.walk(module))
@@ -179,6 +183,15 @@ class Rule:
         if args:
             raise _bind_error("%d positional arguments to %r" % (npos, self.key), self)
         return bound
+
+
+def _coupled(expr):
+    """True if one ``+``/``-`` term of ``expr`` mentions two different ``d[...]``."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
+        return _coupled(expr.left) or _coupled(expr.right)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return _coupled(expr.operand)
+    return len({n.slice.id for n in gast.walk(expr) if is_d(n)}) > 1
 
 
 def _bind_error(construct, rule):

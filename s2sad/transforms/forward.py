@@ -136,7 +136,7 @@ class Forward:
             raise missing_rule(self.ctx, op, stmt, "it has an adjoint rule only")
         bindings = self.ctx.bind(rule, op, stmt)
         derivs = {param: self.tangent_of(node) for param, node in bindings.items()}
-        if is_among(op.key, STRUCTURAL):
+        if rule.coupled or is_among(op.key, STRUCTURAL):
             derivs = {param: deriv if deriv is not None else self.zeros(bindings[param])
                       for param, deriv in derivs.items()}
         out = []
@@ -212,6 +212,7 @@ def drop_zero_terms(expr, namespace=None):
 
 # functions whose inputs fill separate slots of the result (not multilinear): the
 # tangent of an inactive input there is an actual zero value, not a vanishing term
+# (besides every rule whose template couples two tangents in one term: Rule.coupled)
 STRUCTURAL = (runtime.append, runtime.extend, runtime.setitem, runtime.added_at,
               runtime.add_at)
 
