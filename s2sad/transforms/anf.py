@@ -507,9 +507,11 @@ class ANF:
         self.assign_name(name, first, fresh=True)
         rest = e.values[1:]
         rest_value = rest[0] if len(rest) == 1 else gast.BoolOp(op=e.op, values=rest)
-        test = _load(name)
+        # the test reads the first value, not `name`, which the branch overwrites (the
+        # backward sweep of the branch must see the test as the forward one did)
+        test = first
         if isinstance(e.op, gast.Or):
-            test = self.atom(gast.UnaryOp(op=gast.Not(), operand=test))
+            test = self.atom(gast.UnaryOp(op=gast.Not(), operand=first))
         self.depth += 1
         body = self.body([_assign_stmt(name, rest_value, self.origin)])
         self.depth -= 1
