@@ -143,8 +143,27 @@ class Comments:
                                          annotation=None, type_comment=None))
 
 
+def _is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name)
+            and _COMMENT_RE.match(stmt.value.id) is not None)
+
+
+def _tidy_blocks(stmts):
+    """No block of only comments (Python needs a statement there): an ``else`` of
+    comments goes, any other such block becomes ``pass``."""
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if not isinstance(block, list) or not block:
+                continue
+            _tidy_blocks(block)
+            if all(_is_comment(s) for s in block):
+                setattr(stmt, field, [] if field == "orelse" else [gast.Pass()])
+
+
 def render(functions, comments, imports):
     """``(header_lines, body_text)`` of a module holding ``functions`` (gast defs)."""
+    _tidy_blocks(functions)
     module = gast.Module(body=list(functions), type_ignores=[])
     tree = gast.gast_to_ast(module)
     ast.fix_missing_locations(tree)
