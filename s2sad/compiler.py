@@ -38,7 +38,7 @@ from .transforms.ops import is_among, resolve
 from .transforms.activity import active_variables
 from .transforms.anf import anf
 from .transforms.optimize import optimize as optimize_body
-from .transforms.dataflow import definitely_assigned, upward_exposed
+from .transforms.dataflow import definitely_assigned, upward_exposed, written
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
@@ -649,10 +649,16 @@ def _split_output(ctx, ret, body, has_aux, mode):
                                                                  len(value.elts)))
         return value, None
     if isinstance(value, gast.Name) and _assign_counts(body).get(value.id) == 1:
-        for stmt in body:  # res = (loss, aux); return res  (res assigned only there)
+        # res = (loss, aux); return res: split statically when res is assigned only
+        # there, and no loop or branch writes what it holds (the backward sweep
+        # restores such variables: the pair must keep the values it was built from)
+        in_compounds = written([s for s in body if isinstance(s, (gast.If, gast.For,
+                                                                   gast.While))])
+        for stmt in body:
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and stmt.targets[0].id == value.id
-                    and isinstance(stmt.value, gast.Tuple)):
+                    and isinstance(stmt.value, gast.Tuple)
+                    and not _reads(stmt.value) & in_compounds):
                 value = stmt.value
                 break
     if isinstance(value, gast.Tuple):

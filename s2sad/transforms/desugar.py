@@ -172,6 +172,8 @@ def _walk_same_loop_body(stmts):
 
 def _has_early_return(body):
     for i, stmt in enumerate(body):
+        if isinstance(stmt, gast.FunctionDef):
+            continue  # a nested def's returns are its own
         for node in walk(stmt):
             if isinstance(node, gast.Return) and not (node is stmt and i == len(body) - 1):
                 return True
