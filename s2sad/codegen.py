@@ -12,6 +12,7 @@ import builtins
 import hashlib
 import importlib.util
 import inspect
+import math
 import os
 import re
 import sys
@@ -161,11 +162,25 @@ def _tidy_blocks(stmts):
                 setattr(stmt, field, [] if field == "orelse" else [gast.Pass()])
 
 
+class _Signs(ast.NodeTransformer):
+    """A negative number constant as Python writes it, ``-(0.5)``: ``ast.unparse``
+    prints ``Constant(-0.5) ** 2`` as ``-0.5 ** 2``, which Python reads as
+    ``-(0.5 ** 2)``; with the sign as an operator the printer parenthesises."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.copysign(1.0, value) < 0):
+            return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=ast.copy_location(
+                ast.Constant(value=-value), node)), node)
+        return node
+
+
 def render(functions, comments, imports):
     """``(header_lines, body_text)`` of a module holding ``functions`` (gast defs)."""
     _tidy_blocks(functions)
     module = gast.Module(body=list(functions), type_ignores=[])
-    tree = gast.gast_to_ast(module)
+    tree = _Signs().visit(gast.gast_to_ast(module))
     ast.fix_missing_locations(tree)
     body = ast.unparse(tree).replace("\n\ndef ", "\n\n\ndef ")
     body = _COMMENT_RE.sub(lambda m: "%s# %s" % (m.group(1), comments.texts[int(m.group(2))]),
