@@ -323,6 +323,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     value, aux = _split_output(ctx, ret, body, has_aux, mode)
     if optimize:
         body = hoist_invariants(body, ctx.namespace, params=_parameters(fdef))
+    if not isinstance(value, gast.Tuple):
+        outputs = None  # the returned tuple is built at run time: seed all of it
     seeded = [e.id for i, e in enumerate(_elements(value)) if isinstance(e, gast.Name)
               and (outputs is None or i in outputs)]
     active = active_variables(body[:-1], wrt_names, seeded, ctx.namespace, ctx.is_local)
