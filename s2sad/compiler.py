@@ -333,7 +333,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         known = range(-len(params), len(params))
         classes = shape_classes(body[:-1], ctx.namespace,
                                 [params[i] for i in scalars if i in known],
-                                {params[i]: n for i, n in ndims if i in known})
+                                {params[i]: n for i, n in ndims if i in known},
+                                _parameters(fdef))
     if mode == "jvp":
         return _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize)
     if mode == "linearize":

@@ -48,11 +48,13 @@ class ShapeClasses:
         return self.find(a) == self.find(b)
 
 
-def shape_classes(primal, namespace, scalars=(), ndims=None):
+def shape_classes(primal, namespace, scalars=(), ndims=None, params=()):
     """Build :class:`ShapeClasses` from single-assignment primal statements.
 
     ``scalars`` are parameters known to be Python numbers; numbers computed
     from them (with arithmetic, ``math`` or NumPy ufuncs) join their class.
+    ``params`` are all parameters: the others hold what the caller passed, not
+    known to be numbers (even if the body assigns them numbers too).
     """
     counts = {}
     for stmt in primal:
@@ -60,7 +62,8 @@ def shape_classes(primal, namespace, scalars=(), ndims=None):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     classes = ShapeClasses(counts)
-    for name in _scalar_variables(primal, namespace, scalars, ndims or {}):
+    for name in _scalar_variables(primal, namespace, scalars, ndims or {},
+                                  set(params) - set(scalars)):
         classes.union(name, SCALAR)
     for stmt in statements(primal):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
@@ -78,9 +81,10 @@ def shape_classes(primal, namespace, scalars=(), ndims=None):
     return classes
 
 
-def _scalar_variables(primal, namespace, scalars, ndims):
-    """Variables every assignment of which produces a number (a fixed point)."""
-    assigns = {}
+def _scalar_variables(primal, namespace, scalars, ndims, unknown=()):
+    """Variables every assignment of which produces a number (a fixed point);
+    ``unknown`` names hold a value of unknown kind on entry."""
+    assigns = {name: [None] for name in unknown}
     for stmt in statements(primal):
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             assigns.setdefault(stmt.targets[0].id, []).append(stmt.value)
