@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import runtime
 from ..annotations import copyanno
-from .dataflow import statements, upward_exposed
+from .dataflow import read, statements, upward_exposed
 from .ops import resolve
 from .reverse import load
 
@@ -58,7 +58,9 @@ class _Lowering(gast.NodeTransformer):
             call = stmt.value
             helper = self._helper(call)
             if helper == "unslice" and self._array(call.args[1], "fc") and self._fits(
-                    call.args[0], call.args[1]):
+                    call.args[0], call.args[1]) and target not in read(
+                        [gast.Expr(value=call.args[0]), gast.Expr(value=call.args[2])]):
+                # (by = unslice(by, y, i) is not by = zeros; by[i] = by)
                 index = self._index(call.args[2])
                 if index is not None:
                     zeros = gast.Call(func=self.imports.reference(np.zeros_like, "zeros_like"),
