@@ -53,6 +53,17 @@ def definitely_assigned(stmts):
     return _exposed(stmts, set())[1]
 
 
+def prefixes(stmts):
+    """``[(written, assigned), ...]``: for each position ``i`` of ``stmts``, the names
+    ``stmts[:i]`` may assign and those it assigns on every path (in one pass)."""
+    out, maybe, surely = [], set(), set()
+    for stmt in stmts:
+        out.append((maybe, surely))
+        maybe = maybe | written([stmt])
+        surely = _exposed([stmt], surely)[1]
+    return out
+
+
 def _exposed(stmts, assigned):
     assigned = set(assigned)
     exposed = set()

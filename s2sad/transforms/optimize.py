@@ -307,12 +307,29 @@ def propagate_copies(body, keep=()):
     changed = True
     while changed:
         changed = False
-        counts = _assign_counts(body)
-        for block in blocks(body):
-            if _drop_copy_back(block) or _propagate_in(block, body, counts, keep):
+        stores, loads = _name_counts(body)
+        written = _Written()
+        for block in list(blocks(body)):
+            while _drop_copy_back(block, stores, loads, written):
                 changed = True
-                break
+            i = 0
+            while i < len(block):
+                if _propagate_at(block, i, stores, loads, keep, written):
+                    changed = True  # block[i] is gone: look at the same position again
+                else:
+                    i += 1
     return body
+
+
+def _name_counts(body):
+    """``(stores, loads)``: how often each name is assigned and read in ``body``."""
+    stores, loads = {}, {}
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name):
+                counts = stores if isinstance(node.ctx, gast.Store) else loads
+                counts[node.id] = counts.get(node.id, 0) + 1
+    return stores, loads
 
 
 def _copy(stmt):
@@ -322,12 +339,19 @@ def _copy(stmt):
     return None
 
 
-def _stores(stmt, name):
-    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(stmt))
+class _Written(dict):
+    """Statement id -> the names it stores (copy propagation renames loads only, so
+    this stays true during a pass)."""
+
+    def __call__(self, stmt):
+        found = self.get(id(stmt))
+        if found is None:
+            found = self[id(stmt)] = (stmt, {n.id for n in gast.walk(stmt) if isinstance(
+                n, gast.Name) and isinstance(n.ctx, gast.Store)})
+        return found[1]
 
 
-def _drop_copy_back(block):
+def _drop_copy_back(block, stores, loads, written):
     for i, stmt in enumerate(block):
         pair = _copy(stmt)
         if pair is None:
@@ -337,40 +361,40 @@ def _drop_copy_back(block):
             back = _copy(block[k])
             if back == (b, a):
                 del block[k]
+                stores[b] -= 1
+                loads[a] -= 1
                 return True
-            if _stores(block[k], a) or _stores(block[k], b):
+            if a in written(block[k]) or b in written(block[k]):
                 break
     return False
 
 
-def _propagate_in(block, body, counts, keep):
-    for i, stmt in enumerate(block):
-        pair = _copy(stmt)
-        if pair is None:
-            continue
-        a, b = pair
-        if a == b or a in keep or counts.get(a, 0) != 1:
-            continue
-        total = sum(1 for s in body for n in gast.walk(s) if isinstance(n, gast.Name)
-                    and n.id == a and isinstance(n.ctx, gast.Load))
-        region, found = [], 0
-        for later in block[i + 1:]:
-            if _stores(later, b):
-                if isinstance(later, gast.Assign):  # its value is read before b changes
-                    region.append(later.value)
-                break
-            region.append(later)
-        found = sum(1 for s in region for n in gast.walk(s) if isinstance(n, gast.Name)
-                    and n.id == a and isinstance(n.ctx, gast.Load))
-        if found != total:
-            continue
-        for s in region:
-            for node in gast.walk(s):
-                if isinstance(node, gast.Name) and node.id == a:
-                    node.id = b
-        del block[i]
-        return True
-    return False
+def _propagate_at(block, i, stores, loads, keep, written):
+    """Propagate the copy ``a = b`` at ``block[i]`` if every read of ``a`` follows it
+    in ``block`` before ``b`` changes; the counts are kept up to date."""
+    pair = _copy(block[i])
+    if pair is None:
+        return False
+    a, b = pair
+    if a == b or a in keep or stores.get(a, 0) != 1:
+        return False
+    region = []
+    for later in block[i + 1:]:
+        if b in written(later):
+            if isinstance(later, gast.Assign):  # its value is read before b changes
+                region.append(later.value)
+            break
+        region.append(later)
+    reads = [node for s in region for node in gast.walk(s)
+             if isinstance(node, gast.Name) and node.id == a and isinstance(node.ctx, gast.Load)]
+    if len(reads) != loads.get(a, 0):
+        return False
+    for node in reads:
+        node.id = b
+    del block[i]
+    loads[b] = loads.get(b, 0) + len(reads) - 1
+    loads[a], stores[a] = 0, 0
+    return True
 
 
 def eliminate_dead(body, namespace, keep=()):

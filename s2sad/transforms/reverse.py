@@ -21,8 +21,8 @@ from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..templates import Contribution, instantiate
 from .calls import function_call
-from .dataflow import (definitely_assigned, has_own_break, overwritable, read, statements,
-                       upward_exposed, written)
+from .dataflow import (has_own_break, overwritable, prefixes, read, statements, upward_exposed,
+                       written)
 from .ops import classify, missing_rule, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts
@@ -131,11 +131,12 @@ class Reverse:
         tape pushes they need, and the adjoint statements in backward order."""
         primal, adjoint = [], []
         top = self.overwritten is None
+        before = prefixes(stmts) if top else None
         for i in range(len(stmts) - 1, -1, -1):
             stmt = stmts[i]
             if top:
-                self.defined_before = self.params | written(stmts[:i])
-                self.assured = self.params | definitely_assigned(stmts[:i])
+                self.defined_before = self.params | before[i][0]
+                self.assured = self.params | before[i][1]
             p, a = self.statement(stmt)
             for s in a:
                 if getanno(s, "origin") is None:
