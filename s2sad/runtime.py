@@ -520,6 +520,14 @@ def abs_sign(x):
 
 # --- functional writes and list building (see transforms/anf.py) ---
 
+def item_at(g, index):
+    """``g[index]``, where ``g`` (the adjoint of ``x[index] = v``'s result) may be a Python
+    number for a 0-d array ``x`` written whole (``x[...] = v``): then ``g`` itself."""
+    if isinstance(g, numbers.Number) and (index is Ellipsis or index == ()):
+        return g
+    return g[index]
+
+
 def setitem(x, index, value):
     """``x`` with ``x[index] = value`` applied to a copy; ``x`` is never modified.
 

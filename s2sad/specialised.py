@@ -65,7 +65,8 @@ def specialize(ctx, params, signatures, primal, backward, seed, value, drop_valu
     real number; ``keep`` are the names the function returns.  Returns
     ``(primal, backward, value_free)``."""
     backward = shape_inference.bind_number(backward, seed, 1.0)
-    if seed in keep:  # the seed is returned as it is (def f(a): return a)
+    if seed in keep or seed in set().union(*(_reads(s) for s in backward)):
+        # the seed is returned as it is (def f(a): return a), or indexed
         backward.insert(0, gast.Assign(targets=[gast.Name(id=seed, ctx=gast.Store(),
                                                           annotation=None, type_comment=None)],
                                        value=gast.Constant(value=1.0, kind=None),

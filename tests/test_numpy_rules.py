@@ -744,6 +744,12 @@ def f_unreduce_prod(g, x):
     return np.sum(np.sin(runtime.unreduce_prod(g, np.prod(x, axis=1), x, 1, False)))
 
 
+def f_item_at(g, x):
+    whole = runtime.item_at(runtime.setitem(np.zeros(()), Ellipsis, x[0] * 2.0), ...)
+    return np.sum(np.sin(runtime.item_at(g, slice(1, 3)) * whole)) + np.sin(runtime.item_at(
+        x[1] * 1.5, ()))
+
+
 def f_curvature_guards(t, x):
     return np.sum(np.sin(runtime.no_complex_curvature(t, x) + runtime.prod_curvature(t, x, x)))
 
@@ -969,6 +975,7 @@ RULE_CASES = [
     RuleCase(runtime.xlogy, f_xlogy, [M2], domain=(0.2, 2.0)),
     RuleCase(runtime.log_base, f_log_base, [(SCALAR,)], domain=(1.5, 4.0), dtypes=(F64,)),
     RuleCase(runtime.unreduce_prod, f_unreduce_prod, [((3,), (3, 4))], domain=(0.5, 1.5)),
+    RuleCase(runtime.item_at, f_item_at, [((4,), (3,))], dtypes=(F64,)),
     RuleCase(runtime.no_complex_curvature, f_curvature_guards, [M2], domain=(0.5, 1.5)),
     RuleCase(runtime.prod_curvature, f_curvature_guards, [M2], domain=(0.5, 1.5)),
 ]

@@ -15,10 +15,10 @@ import numpy as np
 
 from . import adjoint, d, linear, nondifferentiable, tangent
 from ..runtime import (
-    abs_sign, embed_list, extremum_parts, extremum_tangent, item_of, log_base,
+    abs_sign, embed_list, extremum_parts, extremum_tangent, item_at, item_of, log_base,
     no_complex_curvature, prod_curvature, restack, sequence_adjoint, slice_list,
     split_list, spread, tail_list, unattr, unbroadcast, unitem, unreduce, unreduce_prod,
-    unrestack, unspread, xlogy,
+    unrestack, unslice, unspread, xlogy,
 )
 
 # --- sums and lists ---
@@ -90,7 +90,12 @@ def item_of_adjoint(y, t, args):
     d[t] = unitem(d[y], t, args)
 
 
-linear(unattr, unitem, item_of)
+@adjoint(item_at)
+def item_at_adjoint(y, g, index):
+    d[g] = unslice(d[y], g, index)
+
+
+linear(unattr, unitem, item_of, item_at)
 
 # --- builtin max and min: the winners are piecewise constant ---
 

@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from . import adjoint, d, linear, method, tangent
-from ..runtime import (add_at, added_at, append, as_sequence, extend, item_of, restack,
+from ..runtime import (add_at, added_at, append, as_sequence, extend, item_at, item_of, restack,
                        sequence_adjoint, setitem, split_aux, split_list, spread, tail_list,
                        unattr, unbroadcast, unitem, unreduce_mean)
 
@@ -20,7 +20,7 @@ from ..runtime import (add_at, added_at, append, as_sequence, extend, item_of, r
 @adjoint(setitem)
 def setitem_adjoint(y, x, index, value):
     d[x] = setitem(d[y], index, 0.0)
-    d[value] = unbroadcast(d[y][index], value)
+    d[value] = unbroadcast(item_at(d[y], index), value)
 
 
 @tangent(setitem)
@@ -31,7 +31,7 @@ def setitem_tangent(y, x, index, value):
 @adjoint(added_at, add_at)
 def added_at_adjoint(y, buf, index, g):
     d[buf] = d[y]
-    d[g] = unbroadcast(d[y][index], g)
+    d[g] = unbroadcast(item_at(d[y], index), g)
 
 
 @tangent(added_at, add_at)

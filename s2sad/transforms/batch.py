@@ -61,6 +61,7 @@ REWRITES = {
     runtime.add_at: (_B.add_at, (0, 2)),
     runtime.added_at: (_B.added_at, (0, 2)),
     runtime.setitem: (_B.setitem, (0, 2), (2,)),
+    runtime.item_at: (_B.get, (0,)),
     runtime.tie_share: (_B.tie_share, (0,)),
     runtime.matmul_adjoint_a: (_B.matmul_adjoint_a, (0,)),
     runtime.matmul_adjoint_b: (_B.matmul_adjoint_b, (0,)),

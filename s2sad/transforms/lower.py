@@ -91,6 +91,10 @@ class _Lowering(gast.NodeTransformer):
             lowered = self._matmul(_PRODUCT_ADJOINTS[helper], *node.args)
             if lowered is not None:
                 return lowered
+        if helper == "item_at" and len(node.args) == 2 and self.shapes.shape(node.args[0]):
+            index = self._index(node.args[1])  # an array adjoint: plain indexing
+            if index is not None:
+                return gast.Subscript(value=node.args[0], slice=index, ctx=gast.Load())
         if helper == "zeros_like" and len(node.args) == 1:
             shape, kind, _ = self.shapes.of(node.args[0])
             if shape and kind in ("f", "c"):

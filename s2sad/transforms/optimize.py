@@ -19,7 +19,7 @@ import numbers
 import gast
 import numpy as np
 
-from .. import rules
+from .. import rules, runtime
 from .dataflow import blocks
 from .ops import resolve
 
@@ -148,6 +148,9 @@ class ZeroSimplifier(gast.NodeTransformer):
             return zero()
         if isinstance(node.func, gast.Name):
             func = self.namespace.get(node.func.id)
+            if func is runtime.item_at and len(node.args) == 2 and not _whole(node.args[1]):
+                # only a whole-array index may meet a number adjoint: else plain indexing
+                return gast.Subscript(value=node.args[0], slice=node.args[1], ctx=gast.Load())
             if getattr(func, "__module__", None) == "s2sad.runtime":
                 _drop_default_args(node, func)
         elif isinstance(node.func, gast.Attribute) and self.namespace:
@@ -169,6 +172,14 @@ class ZeroSimplifier(gast.NodeTransformer):
 #: NumPy functions whose trailing ``None`` arguments (beyond the count) are defaults
 _TRAILING_NONE = {np.roll: 2, np.flip: 1, np.cumsum: 1, np.transpose: 1, np.sum: 1,
                   np.mean: 1}
+
+
+def _whole(index):
+    """``...`` or ``()``: an index that may select a whole 0-d array."""
+    if isinstance(index, gast.Constant):
+        return index.value is Ellipsis
+    return isinstance(index, gast.Tuple) and not index.elts or not isinstance(
+        index, (gast.Name, gast.Call, gast.Tuple))
 
 
 def _drop_default_args(call, func):

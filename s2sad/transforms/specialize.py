@@ -724,11 +724,24 @@ def propagate_numbers(stmts):
 
 
 def bind_number(stmts, name, value):
-    """``stmts`` reading the number ``value`` wherever they read ``name``."""
+    """``stmts`` reading the number ``value`` wherever they read ``name``, except
+    where it is indexed or has an attribute taken (``b[...]``, ``b.real``): a number
+    literal there would not be valid Python."""
     class _Bind(gast.NodeTransformer):
         def visit_Name(self, node):
             if node.id == name and isinstance(node.ctx, gast.Load):
                 return gast.Constant(value=value, kind=None)
+            return node
+
+        def visit_Subscript(self, node):
+            if not isinstance(node.value, gast.Name):
+                node.value = self.visit(node.value)
+            node.slice = self.visit(node.slice)
+            return node
+
+        def visit_Attribute(self, node):
+            if not isinstance(node.value, gast.Name):
+                node.value = self.visit(node.value)
             return node
     return [_Bind().visit(s) for s in stmts]
 
