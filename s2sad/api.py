@@ -30,6 +30,7 @@ import numpy as np
 from . import pytree
 from .errors import InternalError, NonScalarOutputError
 from .rules import generation as _rules_generation
+from .transforms.calls import FunctionTable, frozen_table, is_function
 
 __all__ = ["grad", "value_and_grad", "vjp", "source", "float0"]
 
@@ -491,20 +492,25 @@ _SIGNED = (float, int, bool, complex)
 
 
 def _static_key(a):
-    """``a`` itself for a function argument (the code is specialised on it), else None."""
-    if callable(a) and not isinstance(a, (np.ndarray, np.generic)):
+    """What the code is specialised on for a function argument: ``a`` itself, or for a
+    list, tuple or dict of functions a hashable copy (:func:`.transforms.tables.
+    frozen_table`); None for any other argument."""
+    if is_function(a):
         try:
             hash(a)
         except TypeError:
             return None
         return a
+    if type(a) in (list, tuple, dict, FunctionTable):
+        return frozen_table(a)
     return None
 
 
 def _statics(args, wrt):
-    """``(position, function)`` of the function arguments that are not differentiated:
-    the derivative is compiled for those function objects."""
-    return tuple((i, a) for i, a in enumerate(args)
+    """``(position, function or table)`` of the function arguments (and lists, tuples
+    and dicts of functions) that are not differentiated: the derivative is compiled for
+    those function objects."""
+    return tuple((i, _static_key(a)) for i, a in enumerate(args)
                  if i not in wrt and _static_key(a) is not None)
 
 

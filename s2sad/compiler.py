@@ -42,6 +42,7 @@ from .transforms.dataflow import definitely_assigned, upward_exposed, written
 from .transforms.forward import Forward
 from .transforms.desugar import ExitLowering, normalize_loops
 from .transforms.reverse import Reverse, assign, load as load_name
+from .transforms.tables import resolve_tables
 from .transforms.licm import hoist_invariants
 from .transforms.shapes import shape_classes
 from .transforms.nested import fold_transform_calls
@@ -169,7 +170,8 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
                            tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),
                            None if signatures is None else (None,) + tuple(signatures),
                            want_value, in_place, outputs,
-                           tuple((i + 1 if i >= 0 else i, f) for i, f in statics))
+                           tuple((i + 1 if isinstance(i, int) and i >= 0 else i, f)
+                                 for i, f in statics))
         return BoundDerivative(inner, self_obj)
     if signatures is not None and (mode != "grad" or not optimize):
         raise ValueError("signatures are only used by mode='grad' with optimize=True")
@@ -194,16 +196,23 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
 _IN_PROGRESS = set()
 
 
+def progress_key(fn, wrt, mode, statics=()):
+    """The key of a compilation in ``_IN_PROGRESS`` (recursion is looked up lazily)."""
+    return (fn, tuple(wrt), mode, tuple(statics))
+
+
 class _Lazy:
     """A generated sweep of a function still being compiled (recursion)."""
 
-    def __init__(self, func, wrt, attr, mode="vjp"):
+    def __init__(self, func, wrt, attr, mode="vjp", statics=()):
         self.func, self.wrt, self.attr, self.mode = func, wrt, attr, mode
+        self.statics = statics
         self.target = None
 
     def __call__(self, *args, **kwargs):
         if self.target is None:
-            self.target = getattr(derivative(self.func, self.mode, self.wrt), self.attr)
+            self.target = getattr(derivative(self.func, self.mode, self.wrt,
+                                             statics=self.statics), self.attr)
         return self.target(*args, **kwargs)
 
 
@@ -223,31 +232,32 @@ class Context:
     def is_local(self, name):
         return name in self.locals
 
-    def compile_jvp_helper(self, func, wrt):
-        """Name bound to the generated ``jvp_<func>`` of user function ``func``."""
-        key = (func, wrt, "jvp")
-        if key in _IN_PROGRESS:
+    def compile_jvp_helper(self, func, wrt, statics=()):
+        """Name bound to the generated ``jvp_<func>`` of user function ``func``
+        (specialised on the function arguments ``statics``)."""
+        if progress_key(func, wrt, "jvp", statics) in _IN_PROGRESS:
             if self.jvp_self is None or self.jvp_self[:2] != (func, wrt):
                 raise TypeError("s2sad cannot yet run forward mode through mutually recursive "
                                 "functions (%s)" % func.__qualname__)
-            target, name = _Lazy(func, wrt, "function", "jvp"), "jvp_" + stem(func)
+            target, name = _Lazy(func, wrt, "function", "jvp", statics), "jvp_" + stem(func)
             tangents = self.jvp_self[2]
         else:
-            helper = derivative(func, "jvp", wrt)
+            helper = derivative(func, "jvp", wrt, statics=statics)
             if helper not in self.helpers:
                 self.helpers.append(helper)
             target, name, tangents = helper.function, helper.name, helper.tangent_params
         return self.imports.bind(name, target), tangents
 
-    def compile_helper(self, func, wrt, outputs=None):
+    def compile_helper(self, func, wrt, outputs=None, statics=()):
         """Names bound to the split sweeps of user function ``func`` (wrt ``wrt``;
-        ``outputs``: the positions of its tuple outputs the caller reads)."""
-        key = (func, wrt)
-        if key in _IN_PROGRESS:  # recursion: look the sweeps up when first called
-            forward, backward = _Lazy(func, wrt, "forward"), _Lazy(func, wrt, "backward")
+        ``outputs``: the positions of its tuple outputs the caller reads; specialised
+        on the function arguments ``statics``)."""
+        if progress_key(func, wrt, "vjp", statics) in _IN_PROGRESS:  # recursion
+            forward = _Lazy(func, wrt, "forward", statics=statics)
+            backward = _Lazy(func, wrt, "backward", statics=statics)
             name = stem(func)
         else:
-            helper = derivative(func, "vjp", wrt, outputs=outputs)
+            helper = derivative(func, "vjp", wrt, outputs=outputs, statics=statics)
             if helper not in self.helpers:
                 self.helpers.append(helper)
             forward, backward, name = helper.forward, helper.backward, helper.name
@@ -270,7 +280,7 @@ class Context:
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=(), signatures=None,
            want_value=True, in_place=False, outputs=None, statics=()):
-    key = (fn, wrt) if mode == "vjp" else (fn, wrt, mode)
+    key = progress_key(fn, wrt, mode, statics)
     if mode in ("vjp", "jvp", "linearize"):
         _IN_PROGRESS.add(key)
     try:
@@ -288,6 +298,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
     _record_text(parsed)
     _bind_defaults(parsed, fdef)
     _bind_statics(parsed, fdef, statics)
+    resolve_tables(fdef, parsed.namespace, local_names(fdef) | set(parsed.namespace))
     params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
     for i in wrt:
         if not -len(params) <= i < len(params):
@@ -504,10 +515,12 @@ def _build_jvp(ctx, fdef, body, wrt_names, value, aux, active, optimize):
     return derivative
 
 
-def _factory(ctx, node):
+def _factory(ctx, node, any_function=False):
     """The ``FunctionDef`` of the user function ``node`` names, if it returns a function
-    (a factory, inlined by ANF where it is called), with its free names bound in this
-    module (renamed where they clash) and read live like the function's own; else None."""
+    (a factory, inlined by ANF where it is called; ``any_function``: whatever it
+    returns, for a call passing it a function value), with its free names bound in this
+    module (renamed where they clash) and read live like the function's own; else None.
+    Its ``function`` annotation is the live function (recursion is refused)."""
     try:
         func = resolve(node, ctx.namespace)
     except (KeyError, AttributeError):
@@ -519,8 +532,10 @@ def _factory(ctx, node):
     if module in ("numpy", "scipy", "s2sad"):
         return None
     parsed = parse_function(found[0])
-    if not returns_function(parsed.fdef):
+    if not any_function and not returns_function(parsed.fdef):
         return None
+    setanno(parsed.fdef, "function", found[0])
+    parsed.mark_places()
     fence.check(parsed)
     _record_text(parsed)
     renames = {}
@@ -550,13 +565,19 @@ def _bind_statics(parsed, fdef, statics):
     free name bound to that function, so its calls are differentiated through it.  A
     parameter the body assigns is left alone (calling it is then refused, located)."""
     params = fdef.args.posonlyargs + fdef.args.args
+    keyword_only = {a.id for a in fdef.args.kwonlyargs}
     stored = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     taken = local_names(fdef) | set(parsed.namespace)
     for position, func in statics:
-        if not -len(params) <= position < len(params):
+        if isinstance(position, str):  # a keyword-only parameter
+            if position not in keyword_only:
+                continue
+            param = position
+        elif not -len(params) <= position < len(params):
             continue
-        param = params[position].id
+        else:
+            param = params[position].id
         if param in stored:
             continue
         name = param

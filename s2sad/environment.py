@@ -12,6 +12,9 @@ The function itself reads them when it runs, so the derivative must too:
 * **everything else** (modules, functions, classes, ufuncs, any callable) was
   compiled in: a derivative rule was chosen for it, or its source was
   differentiated.  The check fails when the name is bound to another object.
+* **tables** (a list, tuple or dict holding functions, ``ACTS["tanh"](x)``): read
+  live like data, and the check fails unless the table still holds the very same
+  function objects under the same keys (the calls through it were compiled in).
 * **default arguments** are compiled in as the objects in ``fn.__defaults__``;
   the check fails when ``__defaults__`` or ``__kwdefaults__`` is replaced.
 
@@ -29,7 +32,7 @@ __all__ = ["Environment", "sources_of", "SOURCES"]
 #: key of the generated-module entry mapping a bound user name to its source
 SOURCES = "__s2sad_sources__"
 
-_SAME, _TYPE, _ARRAY = 0, 1, 2
+_SAME, _TYPE, _ARRAY, _TABLE = 0, 1, 2, 3
 
 
 def sources_of(func, names):
@@ -60,7 +63,31 @@ def _assumption(value):
         return _SAME, value
     if type(value) is np.ndarray:
         return _ARRAY, (value.ndim, value.dtype)
+    if type(value) in (list, tuple, dict):
+        functions = _functions_of(value)
+        if any(f is not None for _, f in functions):
+            return _TABLE, (type(value), functions)
     return _TYPE, type(value)
+
+
+def _functions_of(table):
+    """``(key, function or None)`` of each element of a list, tuple or dict: what code
+    compiled against its functions (:mod:`s2sad.transforms.tables`) relies on."""
+    items = table.items() if type(table) is dict else enumerate(table)
+    return [(k, v if callable(v) and not isinstance(v, (np.ndarray, np.generic)) else None)
+            for k, v in items]
+
+
+def _same_functions(value, expected):
+    """True if the table ``value`` holds the functions ``expected`` (same length and
+    keys, the very same function objects where functions were)."""
+    kind, functions = expected
+    if type(value) is not kind or len(value) != len(functions):
+        return False
+    for (key, old), (new_key, new) in zip(functions, _functions_of(value)):
+        if key != new_key or (old is not new if old is not None else new is not None):
+            return False
+    return True
 
 
 class Environment:
@@ -111,6 +138,9 @@ class Environment:
                 continue
             if kind == _ARRAY:
                 if type(value) is not np.ndarray or (value.ndim, value.dtype) != expected:
+                    return False
+            elif kind == _TABLE:
+                if not _same_functions(value, expected):
                     return False
             elif type(value) is not expected:
                 return False

@@ -60,8 +60,9 @@ def check(parsed):
 
 def reject(parsed, node, construct, hint=""):
     """An UnsupportedSyntaxError located at ``node`` (to raise)."""
+    filename, line = parsed.location(node)
     return UnsupportedSyntaxError(
-        construct, parsed.filename, parsed.lineno(node), getattr(node, "col_offset", 0),
+        construct, filename, line, getattr(node, "col_offset", 0),
         parsed.source_line(node), hint)
 
 

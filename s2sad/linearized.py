@@ -14,6 +14,7 @@ Calls to the user's own functions call their generated pairs (compiled recursive
 recursion included: the pair is then looked up when first called).
 """
 import builtins
+import functools
 
 import gast
 
@@ -26,19 +27,19 @@ from .transforms.optimize import optimize as optimize_body
 __all__ = ["build"]
 
 
-def _helper(ctx, func, wrt):
-    """Names bound to the generated pair of user function ``func`` (wrt ``wrt``), and
-    the names of its tangent parameters."""
-    if (func, wrt, "linearize") in compiler._IN_PROGRESS:  # recursion
+def _helper(ctx, func, wrt, statics=()):
+    """Names bound to the generated pair of user function ``func`` (wrt ``wrt``;
+    specialised on ``statics``), and the names of its tangent parameters."""
+    if compiler.progress_key(func, wrt, "linearize", statics) in compiler._IN_PROGRESS:
         current = getattr(ctx, "linearize_self", None)
         if current is None or current[:2] != (func, wrt):
             raise TypeError("s2sad cannot yet linearize through mutually recursive "
                             "functions (%s)" % func.__qualname__)
-        forward = compiler._Lazy(func, wrt, "forward", "linearize")
-        tangent = compiler._Lazy(func, wrt, "tangent", "linearize")
+        forward = compiler._Lazy(func, wrt, "forward", "linearize", statics)
+        tangent = compiler._Lazy(func, wrt, "tangent", "linearize", statics)
         name, tangents = func.__name__, current[2]
     else:
-        helper = compiler.derivative(func, "linearize", wrt)
+        helper = compiler.derivative(func, "linearize", wrt, statics=statics)
         if helper not in ctx.helpers:
             ctx.helpers.append(helper)
         forward, tangent, name = helper.forward, helper.tangent, helper.name
@@ -50,7 +51,7 @@ def _helper(ctx, func, wrt):
 def build(ctx, fdef, body, wrt_names, value, aux, active, optimize):
     """The :class:`~s2sad.compiler.Derivative` holding ``forward`` (the ``_linearize``
     function) and ``tangent``; arguments as :func:`s2sad.compiler._build_jvp`."""
-    fwd = LinearizeForward(ctx, active, lambda func, wrt: _helper(ctx, func, wrt))
+    fwd = LinearizeForward(ctx, active, functools.partial(_helper, ctx))
     tangent_params = [fwd.tan(w) for w in wrt_names]
     ctx.linearize_self = (ctx.parsed.func, tuple(ctx.wrt), tangent_params)
     params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]

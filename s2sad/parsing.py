@@ -16,6 +16,7 @@ import types
 
 import gast
 
+from .annotations import getanno, setanno
 from .environment import sources_of
 from .errors import SourceUnavailableError
 
@@ -47,21 +48,36 @@ class Parsed:
     def name(self):
         return self.fdef.name
 
-    def lineno(self, node):
-        """Line of ``node`` in the user's file (or None)."""
+    def location(self, node):
+        """``(file, line)`` of ``node`` (line None if unknown).  Nodes of another
+        function inlined here carry their own (the ``place`` annotation)."""
+        place = getanno(node, "place")
+        if place is not None:
+            return place
         line = getattr(node, "lineno", None)
-        return None if line is None else line + self.line_offset
+        return self.filename, None if line is None else line + self.line_offset
+
+    def lineno(self, node):
+        """Line of ``node`` in its file (or None)."""
+        return self.location(node)[1]
 
     def source_line(self, node):
         """The user's source line of ``node``, stripped ('' if unknown)."""
-        line = self.lineno(node)
+        filename, line = self.location(node)
         if line is None:
             return ""
-        return linecache.getline(self.filename, line).strip()
+        return linecache.getline(filename, line).strip()
 
     def where(self, node):
         """``file.py:LINE in function`` of ``node``."""
-        return "%s:%s in %s" % (self.filename, self.lineno(node), self.name)
+        return "%s:%s in %s" % (self.location(node) + (self.name,))
+
+    def mark_places(self):
+        """Annotate every node with its ``(file, line)``, before inlining it into
+        another function's code."""
+        for node in gast.walk(self.fdef):
+            if getattr(node, "lineno", None) is not None:
+                setanno(node, "place", self.location(node))
 
 
 def unwrap(func):

@@ -363,7 +363,10 @@ class ANF:
         if isinstance(expr, gast.Starred):
             return gast.Starred(value=self.snapshot(expr.value), ctx=gast.Load())
         atom = self.atom(expr)
-        return self.keep_value(atom.id) if isinstance(atom, gast.Name) else atom
+        if not isinstance(atom, gast.Name) or (atom.id in self.namespace
+                                               and atom.id not in self.defined):
+            return atom  # a constant, or a free name: nothing in the function rebinds it
+        return self.keep_value(atom.id)
 
     def keep_value(self, name):
         """A fresh variable holding the current value of ``name`` (which a tuple
@@ -585,6 +588,15 @@ class ANF:
             made = function_value(self, func)  # make_scale(a)(3.0)
             if made is not None:
                 return inline_call(self, made.node, e)
+        if not (isinstance(func, gast.Name) and func.id in self.nested) and any(
+                isinstance(a, (gast.Lambda, FunctionValue)) or (
+                    isinstance(a, gast.Name) and a.id in self.nested)
+                for a in list(e.args) + [k.value for k in e.keywords]):
+            # apply(lambda z: k * z, x), integrate(rhs, y0) with a nested def rhs: the
+            # user's function is inlined here, its parameter holding the function value
+            fdef = self.factory(func, True)
+            if fdef is not None:
+                return inline_call(self, fdef, e)
         if self.resolves_to(func, map) and len(e.args) >= 2 and not e.keywords:
             return self.simple(map_comprehension(e, self.namer))
         if not self.is_atom(func):

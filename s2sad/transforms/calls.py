@@ -14,11 +14,12 @@ adjoint statements calling ``g``'s backward sweep::
 parameters that receive active values; recursion is supported because the
 helpers are looked up lazily when ``g`` is still being compiled.
 """
+import builtins
 import functools
 import inspect
 
 import gast
-
+import numpy as np
 
 
 def load(name):
@@ -33,6 +34,57 @@ def stem(func):
     """A name for generated variables about ``func`` (``lambda`` for a lambda)."""
     name = getattr(func, "__name__", "") or "f"
     return name if name.isidentifier() else "lambda"
+
+
+def resolve(node, namespace):
+    """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError.
+
+    A name missing from ``namespace`` is looked up among Python's builtins, as Python
+    does (the desugaring pass writes ``len(xs)`` into loops the user wrote without it).
+    """
+    if isinstance(node, gast.Name):
+        if node.id not in namespace and hasattr(builtins, node.id):
+            return getattr(builtins, node.id)
+        return namespace[node.id]
+    if isinstance(node, gast.Attribute):
+        try:
+            return getattr(resolve(node.value, namespace), node.attr)
+        except AttributeError:
+            raise KeyError(node.attr) from None
+    raise KeyError(node)
+
+
+def is_function(value):
+    """True for a value a table may hold as a function (anything callable that is not
+    array data)."""
+    return callable(value) and not isinstance(value, (np.ndarray, np.generic))
+
+
+class FunctionTable(dict):
+    """A dict of functions passed as an argument, frozen into a hashable cache key."""
+
+    def __hash__(self):
+        return hash(tuple(self.items()))
+
+
+def frozen_table(value):
+    """A hashable copy of a non-empty list, tuple or dict (string or int keys) holding
+    only hashable functions, or None."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        if not items or not all(type(k) in (str, int) for k, _ in items):
+            return None
+    elif isinstance(value, (list, tuple)):
+        items = list(enumerate(value))
+    else:
+        return None
+    if not items or not all(is_function(v) for _, v in items):
+        return None
+    try:
+        hash(tuple(v for _, v in items))
+    except TypeError:
+        return None
+    return FunctionTable(value) if isinstance(value, dict) else tuple(value)
 
 
 def callee(func):
@@ -70,10 +122,10 @@ def _constant(ctx, name, value):
 def bind_call(transform, op, stmt):
     """Bind a call to user function ``op.func``.
 
-    Returns ``(args, keywords, func, positions)``: the call's argument nodes
-    (with a bound ``self`` and ``functools.partial`` arguments put back), the
-    Python function, and ``(position, node)`` of each positional parameter
-    that receives an active value, in parameter order.
+    Returns ``(args, keywords, func, positions, statics)``: the call's argument
+    nodes (with a bound ``self`` and ``functools.partial`` arguments put back), the
+    Python function, ``(position, node)`` of each positional parameter that
+    receives an active value, in parameter order, and :func:`static_arguments`.
     """
     ctx = transform.ctx
     args, keywords = _unwrap_partial(ctx, op.func, list(op.args), dict(op.keywords))
@@ -100,15 +152,63 @@ def bind_call(transform, op, stmt):
                                   "pass it as a named positional parameter")
         positions.append((positional.index(pname), node))
     positions.sort(key=lambda item: item[0])
-    return args, keywords, func, positions
+    return args, keywords, func, positions, static_arguments(ctx, signature, bound)
+
+
+def static_arguments(ctx, signature, bound):
+    """``(position, function)`` (a keyword-only parameter's name for its position) of
+    each parameter of the callee that receives a function known when compiling: a
+    free name or attribute bound to one, a list or tuple display of such, or a
+    parameter left to a function default (``act=np.tanh``).  The callee's derivative
+    is specialised on them, as the differentiated function's is on function
+    arguments (``compiler._bind_statics``)."""
+    positional = 0
+    out = []
+    for p in signature.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        position = positional if p.kind != p.KEYWORD_ONLY else p.name
+        if p.kind != p.KEYWORD_ONLY:
+            positional += 1
+        if p.name in bound.arguments:
+            value = _known_function(ctx, bound.arguments[p.name])
+        else:
+            value = frozen_table([p.default]) if p.default is not p.empty else None
+            value = None if value is None else value[0]
+        if value is not None:
+            out.append((position, value))
+    return tuple(out)
+
+
+def _known_function(ctx, node):
+    """The function (or hashable table of functions) ``node`` denotes when compiling,
+    or None."""
+    if isinstance(node, (gast.List, gast.Tuple)):
+        elts = [_known_function(ctx, e) for e in node.elts]
+        if not elts or any(e is None or isinstance(e, (tuple, dict)) for e in elts):
+            return None
+        return frozen_table(elts)
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or ctx.is_local(root.id):
+        return None
+    try:
+        value = resolve(node, ctx.namespace)
+    except KeyError:
+        return None
+    if isinstance(value, (list, tuple, dict)):
+        return frozen_table(value)
+    table = frozen_table([value])
+    return None if table is None else table[0]
 
 
 def function_call(rev, name, op, stmt):
     """``(primal, adjoint, residual_name)`` for ``name = g(...)`` (see module docstring)."""
     ctx = rev.ctx
-    args, keywords, func, positions = bind_call(rev, op, stmt)
+    args, keywords, func, positions, statics = bind_call(rev, op, stmt)
     wrt = tuple(p for p, _ in positions)
-    forward, backward, _ = ctx.compile_helper(func, wrt, rev.used_elements(name))
+    forward, backward, _ = ctx.compile_helper(func, wrt, rev.used_elements(name), statics)
     res = ctx.namer.unique(stem(func) + "_res")
     call = gast.Call(func=load(forward), args=args,
                      keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])

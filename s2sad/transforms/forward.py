@@ -176,8 +176,9 @@ class Forward:
 
     def function_call(self, name, op, stmt):
         """``y = g(...)``: ``y, dy = g_jvp(..., d<active args>)``."""
-        args, keywords, func, positions = bind_call(self, op, stmt)
-        jvp_fn, names = self.ctx.compile_jvp_helper(func, tuple(p for p, _ in positions))
+        args, keywords, func, positions, statics = bind_call(self, op, stmt)
+        jvp_fn, names = self.ctx.compile_jvp_helper(func, tuple(p for p, _ in positions),
+                                                    statics)
         keywords = dict(keywords)
         for tname, (_, node) in zip(names, positions):
             keywords[tname] = self.tangent_of(node)

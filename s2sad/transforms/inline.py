@@ -11,14 +11,16 @@ Function values known when compiling are inlined the same way
 (:func:`function_value`): a module-level *factory* that returns a nested def or
 a lambda (``step = make_step(a); step(t)``, ``make_scale(a)(3.0)``) is inlined
 where it is called, and its result is the nested function, closing over the
-factory's (renamed) variables.  ``map(f, xs, ...)`` becomes a list comprehension
+factory's (renamed) variables.  A module-level function called with a lambda or a
+nested def as an argument (``integrate(lambda t, y: -k * y, y0)``) is inlined the
+same way, its parameter bound to that function.  ``map(f, xs, ...)`` becomes a list comprehension
 of ``f`` over ``zip(xs, ...)``.
 """
 import copy
 
 import gast
 
-from ..annotations import setanno
+from ..annotations import getanno, setanno
 from .desugar import ExitLowering, _normalize
 
 
@@ -46,8 +48,11 @@ def _locals(body):
 
 def inline_call(anf, fn, call):
     """Emit the body of nested function ``fn`` for ``call``; returns the result atom."""
-    if fn in anf.inlining:
-        raise anf.where(call, "a recursive nested function", "define it at module level")
+    origin = getanno(fn, "function") or fn  # the live function of a module-level def
+    if origin in [getanno(f, "function") or f for f in anf.inlining]:
+        raise anf.where(call, "a recursive function that is inlined (a nested def, or a "
+                        "function receiving a lambda or nested def)",
+                        "pass a module-level function instead, or define it at module level")
     args = fn.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         raise anf.where(call, "a nested function with *args, **kwargs or keyword-only "
@@ -74,6 +79,10 @@ def inline_call(anf, fn, call):
         if value is None:
             raise anf.where(call, "this call to %s without argument %r"
                             % (getattr(fn, "name", "a lambda"), param), "")
+        made = function_value(anf, value)
+        if made is not None:  # a lambda or nested def passed in: calls of it are inlined
+            anf.bind_function(renames[param], made.node, call)
+            continue
         anf.assign_name(renames[param], anf.simple(value), fresh=True)
     holder = gast.FunctionDef(name="inlined", args=args, body=body, decorator_list=[],
                               returns=None, type_comment=None, type_params=[])

@@ -61,8 +61,9 @@ class LinearizeForward(Forward):
         return set(self._names.values())
 
     def function_call(self, name, op, stmt):
-        args, keywords, func, positions = bind_call(self, op, stmt)
-        forward, tangent, names = self.compile_helper(func, tuple(p for p, _ in positions))
+        args, keywords, func, positions, statics = bind_call(self, op, stmt)
+        forward, tangent, names = self.compile_helper(func, tuple(p for p, _ in positions),
+                                                      statics)
         res = self.ctx.namer.unique(stem(func).lstrip("_") + "_res")
         call = gast.Call(func=load(forward), args=args,
                          keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])

@@ -5,7 +5,6 @@ namespace.  Output: an :class:`Op` giving its kind and, for calls, operators,
 subscripts and attributes, the rule key and the argument nodes.  Shared by
 activity analysis and both AD modes, so they agree on what is differentiable.
 """
-import builtins
 import dataclasses
 import operator
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from .. import rules
 from ..errors import MissingRuleError
-from .calls import callee
+from .calls import callee, resolve
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -54,24 +53,6 @@ def is_among(obj, collection):
         return obj in collection
     except TypeError:
         return False
-
-
-def resolve(node, namespace):
-    """The live object an atom chain (``np.linalg.norm``) refers to, or raise KeyError.
-
-    A name missing from ``namespace`` is looked up among Python's builtins, as Python
-    does (the desugaring pass writes ``len(xs)`` into loops the user wrote without it).
-    """
-    if isinstance(node, gast.Name):
-        if node.id not in namespace and hasattr(builtins, node.id):
-            return getattr(builtins, node.id)
-        return namespace[node.id]
-    if isinstance(node, gast.Attribute):
-        try:
-            return getattr(resolve(node.value, namespace), node.attr)
-        except AttributeError:
-            raise KeyError(node.attr) from None
-    raise KeyError(node)
 
 
 def index_expr(idx):
@@ -181,8 +162,7 @@ def missing_rule(ctx, op, stmt, reason=""):
     """The error for a call of kind ``"unknown"`` (or a rule lacking this mode's half)."""
     if isinstance(op.key, str) and ctx.is_local(op.key):
         return ctx.unsupported(
-            stmt, "calling %s, a function value the differentiated function computes or "
-            "receives as an argument" % op.key,
-            "call the function by its own name (a module-level function or a nested "
-            "def), so s2sad can read its source")
+            stmt, "calling %s, a function value s2sad cannot tell when compiling" % op.key,
+            "call the function by its own name, pass it as an argument, index a list or "
+            "dict of functions with a constant key, or loop over one without break")
     return MissingRuleError(public_name(op.key), ctx.parsed.where(stmt), reason)

@@ -1,0 +1,336 @@
+"""Functions held in lists, tuples and dicts, resolved before anything else reads the
+function.
+
+Input: a user function's ``gast.FunctionDef`` as parsed (nothing lowered yet), its
+namespace (free name -> live object; function arguments the derivative is specialised
+on are already bound there, see ``compiler._bind_statics``) and the names it must not
+take.  Output: the same function, edited in place, where every call through a *table*
+(a list, tuple or dict in the namespace) is a call of a free name bound to the function
+the table holds, so that ordinary call handling (derivative rules, reading the callee's
+source) applies:
+
+* ``ACTS["tanh"](x)``, ``fs[0](x)``, ``fs[-1](x)``: the element, by a constant key;
+* ``for g in fs: body`` (also ``for i, g in enumerate(fs)``, ``for g in acts.values()``,
+  ``for k, g in acts.items()``) over a table of functions only: the loop is unrolled,
+  one copy of ``body`` per element with ``g`` read as that element's name (and
+  ``i = 0``/``k = "key"`` first), when ``body`` has no ``break``/``continue`` and ``g`` is
+  neither assigned in it nor read outside such loops;
+* ``[g(x) for g in fs]`` and ``(g(x) for g in fs)``, one generator and no ``if``: the
+  list of the element expressions.
+
+Anything else through a table (a computed key, a loop that breaks) is left as written;
+calling the result is then a located refusal.  Soundness rests on the guard of
+:mod:`s2sad.environment`: a global or closure table is checked per call to hold the
+same function objects (same length and keys); a table passed as an argument is part of
+the derivative's cache key (``calls.frozen_table``, ``api._static_key``).
+"""
+import copy
+import keyword
+
+import gast
+
+from .calls import is_function, resolve
+
+__all__ = ["resolve_tables"]
+
+
+def _name(id_, store=False):
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None,
+                     type_comment=None)
+
+
+def _constant_key(node):
+    if isinstance(node, gast.Constant) and type(node.value) in (int, str):
+        return True, node.value
+    if (isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub)
+            and isinstance(node.operand, gast.Constant) and type(node.operand.value) is int):
+        return True, -node.operand.value
+    return False, None
+
+
+def _binds(fn):
+    """Names a nested def or lambda binds (its parameters and its assignments)."""
+    args = fn.args
+    names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    if isinstance(fn, gast.FunctionDef):
+        for node in gast.walk(fn):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.add(node.id)
+    return names
+
+
+def _has_jump(body):
+    """True if ``body`` has a ``break`` or ``continue`` outside nested defs."""
+    todo = list(body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (gast.Break, gast.Continue)):
+            return True
+        if not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+    return False
+
+
+def _substitute(node, renames):
+    """Reads of the names in ``renames`` (name -> expression) replaced by copies."""
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in renames:
+        return gast.copy_location(copy.deepcopy(renames[node.id]), node)
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(node, field, [_substitute(v, renames) if isinstance(v, gast.AST) else v
+                                  for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(node, field, _substitute(value, renames))
+    return node
+
+
+class _Tables(gast.NodeTransformer):
+
+    def __init__(self, fdef, namespace, taken):
+        self.namespace = namespace
+        self.taken = taken
+        self.shadowed = set()
+        self.bound = {}  # id(function) -> name
+        loads = {}
+        for node in gast.walk(fdef):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                loads.setdefault(node.id, set()).add(id(node))
+        in_loops = {}
+        for node in gast.walk(fdef):
+            if isinstance(node, gast.For):
+                for target in gast.walk(node.target):
+                    if isinstance(target, gast.Name):
+                        in_loops.setdefault(target.id, set()).update(
+                            id(n) for stmt in node.body for n in gast.walk(stmt)
+                            if isinstance(n, gast.Name) and n.id == target.id)
+        #: loop variables read only inside the bodies of loops that bind them
+        self.loop_only = {name for name, ids in loads.items() if ids <= in_loops.get(name, set())}
+        self.loop_only |= set(in_loops) - set(loads)
+        self.literals = _literal_tables(fdef, namespace)
+
+    def table(self, node, functions_only=False):
+        """The table a ``Name`` node reads (free, not shadowed), or None."""
+        if not (isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)):
+            return None
+        if node.id in self.shadowed:
+            return None
+        if node.id in self.literals:
+            return self.literals[node.id][1]
+        if node.id not in self.namespace:
+            return None
+        value = self.namespace[node.id]
+        if not isinstance(value, (list, tuple, dict)):
+            return None
+        if functions_only and not all(is_function(v) for v in _values(value)):
+            return None
+        return value
+
+    def bind(self, table_name, key, func):
+        if id(func) in self.bound:
+            return self.bound[id(func)]
+        base = getattr(func, "__name__", "")
+        if not (isinstance(base, str) and base.isidentifier()) or keyword.iskeyword(base):
+            base = "%s_%s" % (table_name, key if isinstance(key, int) and key >= 0 else
+                              str(key).replace("-", "last"))
+            if not base.isidentifier():
+                base = table_name + "_item"
+        name, n = base, 1
+        while name in self.taken and self.namespace.get(name, _MISSING) is not func:
+            n += 1
+            name = "%s_%d" % (base, n)
+        self.taken.add(name)
+        self.namespace[name] = func
+        self.bound[id(func)] = name
+        return name
+
+    def element(self, table_name, table, key):
+        try:
+            func = table[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if table_name in self.literals:
+            return copy.deepcopy(func)
+        if not is_function(func):
+            return None
+        return _name(self.bind(table_name, key, func))
+
+    # -- scopes --------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node):
+        return self._scope(node)
+
+    def visit_Lambda(self, node):
+        return self._scope(node)
+
+    def _scope(self, node):
+        saved = self.shadowed
+        self.shadowed = saved | _binds(node)
+        self.generic_visit(node)
+        self.shadowed = saved
+        return node
+
+    # -- elements ------------------------------------------------------------------
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        table = self.table(node.value)
+        if table is None or not isinstance(node.ctx, gast.Load):
+            return node
+        ok, key = _constant_key(node.slice)
+        element = self.element(node.value.id, table, key) if ok else None
+        return node if element is None else gast.copy_location(element, node)
+
+    # -- loops and comprehensions ----------------------------------------------------
+
+    def entries(self, target, iter_, scoped=False):
+        """``[{name: expression}]``, one per element, for a loop of ``target`` over
+        ``iter_`` that can be unrolled (``scoped``: a comprehension's, whose target
+        is its own); else None."""
+        keyed = None
+        source = iter_
+        if isinstance(iter_, gast.Call) and not iter_.keywords:
+            func = iter_.func
+            if (isinstance(func, gast.Name) and func.id == "enumerate"
+                    and self.namespace.get("enumerate", enumerate) is enumerate
+                    and len(iter_.args) == 1):
+                keyed, source = "index", iter_.args[0]
+            elif (isinstance(func, gast.Attribute) and func.attr in ("values", "items")
+                  and not iter_.args):
+                keyed, source = func.attr, func.value
+            else:
+                return None
+        table = self.table(source, functions_only=True)
+        if table is None or isinstance(table, dict) != (keyed in ("values", "items")):
+            return None
+        if keyed in ("index", "items"):
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2
+                    and all(isinstance(e, gast.Name) for e in target.elts)):
+                return None
+            key_name, func_name = (e.id for e in target.elts)
+        elif isinstance(target, gast.Name):
+            key_name, func_name = None, target.id
+        else:
+            return None
+        if (func_name not in self.loop_only and not scoped) or func_name == key_name:
+            return None
+        pairs = table.items() if isinstance(table, dict) else enumerate(table)
+        out = []
+        for key, _ in pairs:
+            entry = {func_name: self.element(source.id, table, key)}
+            if key_name is not None:
+                entry[key_name] = gast.Constant(value=key, kind=None)
+            out.append(entry)
+        return out
+
+    def visit_For(self, node):
+        entries = None
+        if not node.orelse and not _has_jump(node.body):
+            entries = self.entries(node.target, node.iter)
+        if entries is None or any(
+                isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+                and n.id in entries[0] for stmt in node.body for n in gast.walk(stmt)):
+            self.generic_visit(node)
+            return node
+        out = []
+        for entry in entries:
+            func_name = next(iter(entry))
+            for name, value in list(entry.items())[1:]:
+                assign = gast.Assign(targets=[_name(name, store=True)], value=value,
+                                     type_comment=None)
+                out.append(gast.copy_location(assign, node))
+            renames = {func_name: entry[func_name]}
+            for stmt in copy.deepcopy(node.body):
+                out.append(_substitute(stmt, renames))
+        if not out:
+            out = [gast.copy_location(gast.Pass(), node)]
+        visited = []
+        for stmt in out:
+            result = self.visit(stmt)
+            visited.extend(result if isinstance(result, list) else [result])
+        return visited
+
+    def _comprehension(self, node):
+        gens = node.generators
+        if len(gens) != 1 or gens[0].ifs or getattr(gens[0], "is_async", 0):
+            self.generic_visit(node)
+            return node
+        entries = self.entries(gens[0].target, gens[0].iter, scoped=True)
+        if entries is None:
+            self.generic_visit(node)
+            return node
+        elts = [_substitute(copy.deepcopy(node.elt), entry) for entry in entries]
+        result = gast.copy_location(gast.List(elts=elts, ctx=gast.Load()), node)
+        return self.visit(result)
+
+    visit_ListComp = _comprehension
+    visit_GeneratorExp = _comprehension
+
+
+def _literal_tables(fdef, namespace):
+    """``name -> (assignment, table)`` for the locals of ``fdef`` bound once, by a
+    top-level statement, to a list, tuple or dict display of functions known by name
+    (free names and attributes bound to functions, nested defs), and only indexed or iterated over;
+    the table maps each key to the element's ``Name`` node."""
+    stores, defs = {}, set()
+    for node in gast.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, gast.FunctionDef) and node is not fdef:
+            stores[node.name] = stores.get(node.name, 0) + 1
+    defs = {s.name for s in fdef.body if isinstance(s, gast.FunctionDef)
+            and stores.get(s.name) == 1}
+
+    def known(elt):
+        if isinstance(elt, gast.Name) and elt.id in defs:
+            return True
+        root = elt
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or root.id in stores:
+            return False
+        try:
+            return is_function(resolve(elt, namespace))
+        except KeyError:
+            return False
+
+    out = {}
+    for stmt in fdef.body:
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and stores.get(stmt.targets[0].id) == 1):
+            continue
+        value = stmt.value
+        if isinstance(value, (gast.List, gast.Tuple)) and value.elts and all(
+                known(e) for e in value.elts):
+            out[stmt.targets[0].id] = (stmt, list(value.elts))
+        elif isinstance(value, gast.Dict) and value.keys and all(
+                _constant_key(k)[0] and known(v) for k, v in zip(value.keys, value.values)):
+            out[stmt.targets[0].id] = (stmt, {_constant_key(k)[1]: v for k, v in zip(
+                value.keys, value.values)})
+    return out
+
+
+def _values(table):
+    return list(table.values()) if isinstance(table, dict) else list(table)
+
+
+_MISSING = object()
+
+
+def resolve_tables(fdef, namespace, taken):
+    """Resolve the calls through tables in ``fdef`` (edited in place); new names are
+    bound into ``namespace`` and added to ``taken``."""
+    tables = _Tables(fdef, namespace, taken)
+    if not tables.literals and not any(
+            isinstance(v, (list, tuple, dict)) for v in namespace.values()):
+        return
+    body = []
+    for stmt in fdef.body:
+        result = tables.visit(stmt)
+        body.extend(result if isinstance(result, list) else [result])
+    # a literal table read only through resolved elements is not needed any more
+    left = {n.id for stmt in body for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    dropped = {id(stmt) for name, (stmt, _) in tables.literals.items() if name not in left}
+    fdef.body = [stmt for stmt in body if id(stmt) not in dropped]
