@@ -21,6 +21,7 @@ import threading
 
 import gast
 
+from . import astwalk
 from . import runtime
 
 #: Held while code is generated: compiling is serialised (the passes share rule
@@ -185,7 +186,7 @@ def render(functions, comments, imports):
     body = ast.unparse(tree).replace("\n\ndef ", "\n\n\ndef ")
     body = _COMMENT_RE.sub(lambda m: "%s# %s" % (m.group(1), comments.texts[int(m.group(2))]),
                            body)
-    used = {n.id for n in gast.walk(module) if isinstance(n, gast.Name)}
+    used = {n.id for n in astwalk.walk(module) if isinstance(n, gast.Name)}
     return imports.header(used), body
 
 

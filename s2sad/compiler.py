@@ -25,6 +25,7 @@ import weakref
 import gast
 import numpy as np
 
+from . import astwalk
 from . import fence, rules, specialised
 from .annotations import getanno, setanno
 from .codegen import LOCK, Comments, Imports, compose, load, render
@@ -328,7 +329,7 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         body.append(gast.Return(value=gast.Constant(value=None, kind=None)))
     ret = body[-1]
     for stmt in body[:-1]:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Return):
                 raise ctx.unsupported(node, "return before the end of the function", "")
     value, aux = _split_output(ctx, ret, body, has_aux, mode)
@@ -402,6 +403,8 @@ def _build_inner(fn, mode, wrt, has_aux, optimize, scalars, ndims, signatures, w
         args = fdef.args if signatures is not None else _with_seed(fdef.args, seed)
         functions = [_function(name, args, fbody)]
     else:
+        if optimize:  # what the tape made dead (replayed branches and loops with no work)
+            backward = optimize_body(backward, ctx.imports.bound, _reads(final))
         residuals = sorted(_free_reads(backward + [final])
                            & (ctx.locals | set(params) | {rev.stack_name}) - {seed})
         res_node = _tuple([load_name(r) for r in residuals])
@@ -547,7 +550,7 @@ def _factory(ctx, node, any_function=False):
             ctx.parsed.namespace[bound] = obj
         if bound != name:
             renames[name] = bound
-    for sub in gast.walk(parsed.fdef):
+    for sub in astwalk.walk(parsed.fdef):
         if isinstance(sub, gast.Name) and sub.id in renames and isinstance(sub.ctx, gast.Load):
             sub.id = renames[sub.id]
     return parsed.fdef
@@ -566,7 +569,7 @@ def _bind_statics(parsed, fdef, statics):
     parameter the body assigns is left alone (calling it is then refused, located)."""
     params = fdef.args.posonlyargs + fdef.args.args
     keyword_only = {a.id for a in fdef.args.kwonlyargs}
-    stored = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)
+    stored = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     taken = local_names(fdef) | set(parsed.namespace)
     for position, func in statics:
@@ -632,7 +635,7 @@ def _bound(parsed, name, value):
 
 def _assign_counts(body):
     counts = {}
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in astwalk.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             counts[node.id] = counts.get(node.id, 0) + 1
     return counts
@@ -647,7 +650,7 @@ def _zeros_of(ctx, node):
 
 def _record_text(parsed):
     """Annotate each user statement with its text for ``# Grad of:`` comments."""
-    for node in gast.walk(parsed.fdef):
+    for node in astwalk.walk(parsed.fdef):
         if isinstance(node, gast.stmt) and node is not parsed.fdef:
             text = ast.unparse(gast.gast_to_ast(node)).split("\n")[0]
             if isinstance(node, (gast.If, gast.For, gast.While)):
@@ -744,7 +747,7 @@ def _containers(body, namespace):
     """Variables whose adjoint may be a container (tuple/list/dict): accumulated
     with ``add_grad`` instead of ``+`` (which would concatenate lists)."""
     names = set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in astwalk.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.value, (gast.Tuple, gast.List,
                                                                      gast.Dict)):
             names.update(t.id for t in node.targets if isinstance(t, gast.Name))
@@ -777,7 +780,7 @@ def _containers(body, namespace):
 def _array_results(body, namespace):
     """Variables every assignment of which is arithmetic or a NumPy call: arrays."""
     kinds = {}
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in astwalk.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
             value = node.value
             array = isinstance(value, (gast.BinOp, gast.UnaryOp))
@@ -837,7 +840,7 @@ def _sections(ctx, body):
 
 
 def _reads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 

@@ -7,6 +7,7 @@ an allow-list: an AD compiler must never skip code silently.
 """
 import gast
 
+from . import astwalk
 from .errors import UnsupportedSyntaxError
 
 _HINTS = {
@@ -48,7 +49,7 @@ def check(parsed):
     fdef = parsed.fdef
     _check_signature(parsed, fdef)
     for stmt in fdef.body:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.FunctionDef):
                 _check_signature(parsed, node)
             if isinstance(node, _ALLOWED):
@@ -73,14 +74,14 @@ def _check_signature(parsed, fdef):
 
 
 def _check_targets(parsed, stmt):
-    for node in gast.walk(stmt):
+    for node in astwalk.walk(stmt):
         targets = ()
         if isinstance(node, gast.Assign):
             targets = node.targets
         elif isinstance(node, (gast.AugAssign, gast.AnnAssign, gast.For)):
             targets = [node.target]
         for target in targets:
-            for sub in gast.walk(target):
+            for sub in astwalk.walk(target):
                 if isinstance(sub, gast.Attribute) and isinstance(sub.ctx, gast.Store):
                     raise reject(parsed, sub, "assigning to an attribute",
                                  "return the new value instead of storing it on an object")

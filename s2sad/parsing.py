@@ -16,6 +16,7 @@ import types
 
 import gast
 
+from . import astwalk
 from .annotations import getanno, setanno
 from .environment import sources_of
 from .errors import SourceUnavailableError
@@ -75,7 +76,7 @@ class Parsed:
     def mark_places(self):
         """Annotate every node with its ``(file, line)``, before inlining it into
         another function's code."""
-        for node in gast.walk(self.fdef):
+        for node in astwalk.walk(self.fdef):
             if getattr(node, "lineno", None) is not None:
                 setanno(node, "place", self.location(node))
 
@@ -199,7 +200,7 @@ def _parse_lambda(func, filename, index):
     if entry[1] is None:
         entry[1] = gast.parse(text)
     line = func.__code__.co_firstlineno
-    found = sorted((n for n in gast.walk(entry[1]) if isinstance(n, gast.Lambda)
+    found = sorted((n for n in astwalk.walk(entry[1]) if isinstance(n, gast.Lambda)
                     and n.lineno == line), key=lambda n: n.col_offset)
     if index >= len(found):
         raise SourceUnavailableError("cannot find the source of lambda %s at %s:%d"
@@ -219,7 +220,7 @@ def local_names(fdef):
     for extra in (args.vararg, args.kwarg):
         if extra is not None:
             names.add(extra.id)
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
             names.add(node.id)
     return names
@@ -236,7 +237,7 @@ def resolve_free_names(func, fdef):
                 pass
     local = local_names(fdef)
     namespace = {}
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             name = node.id
             if name in local or name in namespace:

@@ -12,6 +12,7 @@ temporaries fused, outer-product accumulations deferred, in-place accumulation f
 import gast
 import numpy as np
 
+from . import astwalk
 from .transforms import specialize as shape_inference
 from .transforms.fuse import fuse, return_copies
 from .transforms.lower import accumulate_in_place, lower as lower_helpers, returns_fresh_arrays
@@ -22,7 +23,7 @@ __all__ = ["describe", "lower", "plain64", "specialize"]
 
 
 def _reads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 

@@ -11,6 +11,7 @@ import copy
 
 import gast
 
+from . import astwalk
 from .rules import is_d
 from .transforms.optimize import zero
 
@@ -45,7 +46,7 @@ def instantiate(rule, result, bindings, derivs, namer, imports):
     params[rule.result] = result
     body = copy.deepcopy(rule.body)
     local = set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in astwalk.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             local.add(node.id)
     renames = {name: namer.unique("_" + name.lstrip("_")) for name in sorted(local)}

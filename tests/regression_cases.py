@@ -336,3 +336,16 @@ def tangent_named_del(x):  # the tangent of `el` was named `del`
 def sum_of_list_second_order(x):  # runtime helpers had no rules: grad(grad) failed
     return sum([x * x, np.sin(x), 2.0 * x]) + max(x * x, np.sin(x) + 1.0) + np.prod(
         np.array([x, x * x + 1.0])) + np.abs(x - 2.0) * x
+
+
+def replayed_branch_test(x, W):  # vjp: the backward's `if` shared its test node with
+    M = W * 1.0                  # the forward's, which copy propagation renamed
+    if not (x[0] < x[-1]):
+        for xi in x:
+            if x[0] < x[-1]:
+                break
+    for t_ in x:
+        M = W
+        if x[0] > x[-1]:
+            P = 1.0  # noqa: F841 (an unused assignment in a branch is part of the bug)
+    return np.mean(x) - np.mean(M)

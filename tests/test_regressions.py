@@ -74,6 +74,9 @@ CASES = {
     "list_concatenation": ([(0.7,), (-9.0,)], {}),
     "tangent_named_del": ([(_vec(1.0, 2.0, 3.0),), (_vec(-10.0, 4.0, 30.0),)], {}),
     "sum_of_list_second_order": ([(0.7,), (2.6,), (-5.0,)], {"third": True}),
+    "replayed_branch_test": ([(_vec(-0.38, 1.88, -8.44, -3.94), np.ones((2, 3))),
+                              (_vec(0.5, 1.0, 2.0, 3.0), np.full((2, 3), -20.0))],
+                             {"argnums": (0, 1)}),
 }
 
 

@@ -37,6 +37,7 @@ import textwrap
 
 import gast
 
+from .. import astwalk
 from ..errors import RuleError
 
 __all__ = [
@@ -118,10 +119,10 @@ class Rule:
         self._validate()
         #: the template reads the primal result (``tanh``'s adjoint does)
         module = gast.Module(body=self.body, type_ignores=[])
-        marked = {id(n.slice) for n in gast.walk(module) if is_d(n)}
+        marked = {id(n.slice) for n in astwalk.walk(module) if is_d(n)}
         #: the parameters with a derivative in this template (d[x] assigned in an
         #: adjoint, read in a tangent): the others (indices, axes) carry none
-        self.differentiable = {n.slice.id for n in gast.walk(module) if is_d(n)
+        self.differentiable = {n.slice.id for n in astwalk.walk(module) if is_d(n)
                                and n.slice.id != self.result}
         #: a term of a contribution mentions two derivatives (``add_grad(d[a], d[b])``):
         #: a symbolic zero there must become a real zero, not drop the whole term
@@ -129,12 +130,12 @@ class Rule:
                            if isinstance(stmt, gast.Assign) and is_d(stmt.targets[0]))
         self.reads_result = any(
             isinstance(n, gast.Name) and n.id == self.result and isinstance(n.ctx, gast.Load)
-            and id(n) not in marked for n in gast.walk(module))
+            and id(n) not in marked for n in astwalk.walk(module))
 
     def _validate(self):
         names = {self.result, *self.inputs}
         writable = {self.result} if self.kind == "tangent" else set(self.inputs)
-        for node in gast.walk(gast.Module(body=self.body, type_ignores=[])):
+        for node in astwalk.walk(gast.Module(body=self.body, type_ignores=[])):
             if not is_d(node):
                 continue
             target = node.slice
@@ -191,7 +192,7 @@ def _coupled(expr):
         return _coupled(expr.left) or _coupled(expr.right)
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
         return _coupled(expr.operand)
-    return len({n.slice.id for n in gast.walk(expr) if is_d(n)}) > 1
+    return len({n.slice.id for n in astwalk.walk(expr) if is_d(n)}) > 1
 
 
 def _bind_error(construct, rule):

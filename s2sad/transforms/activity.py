@@ -9,6 +9,7 @@ branches: a variable is active if any assignment to it is.
 """
 import gast
 
+from .. import astwalk
 from .. import rules
 from .ops import classify
 
@@ -40,12 +41,12 @@ def _stored(target):
 
 def _reads(stmt, value, namespace, is_local):
     if isinstance(stmt, (gast.For, gast.AugAssign)):
-        return [n.id for n in gast.walk(value) if isinstance(n, gast.Name)]
+        return [n.id for n in astwalk.walk(value) if isinstance(n, gast.Name)]
     op = classify(value, namespace, is_local)
     if op.kind in _NO_DERIVATIVE:
         return []
     if op.kind == "literal":
-        return [n.id for n in gast.walk(value) if isinstance(n, gast.Name)]
+        return [n.id for n in astwalk.walk(value) if isinstance(n, gast.Name)]
     if op.kind == "rule":
         return _differentiable_reads(op)
     return op.inputs()
@@ -67,7 +68,7 @@ def _differentiable_reads(op):
         for param in rule.differentiable:
             node = bindings.get(param)
             if node is not None:
-                names.update(n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                names.update(n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
                              and isinstance(n.ctx, gast.Load))
     return sorted(names)
 

@@ -29,6 +29,7 @@ import functools
 
 import gast
 
+from .. import astwalk
 from .. import rules, runtime
 from ..annotations import getanno, setanno
 from .inline import (FunctionValue, comprehension, function_value, inline_call,
@@ -72,7 +73,7 @@ class ANF:
             if extra is not None:
                 self.defined.add(extra.id)
         self.bound |= self.defined
-        for node in gast.walk(fdef):
+        for node in astwalk.walk(fdef):
             if isinstance(node, gast.FunctionDef) and node is not fdef:
                 self.bindings[node.name] = self.bindings.get(node.name, 0) + 1
             elif isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
@@ -91,7 +92,7 @@ class ANF:
         return result
 
     def emit(self, stmt):
-        self.read.update(n.id for n in gast.walk(stmt)
+        self.read.update(n.id for n in astwalk.walk(stmt)
                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load))
         if self.depth:
             self.loop_written.update(_written([stmt]))
@@ -403,7 +404,7 @@ class ANF:
             value = self.simple(value)
         self.no_function(value)
         if self.depth and not self.is_atom(value) and self.renames.get(name, name) in {
-                n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
+                n.id for n in astwalk.walk(value) if isinstance(n, gast.Name)}:
             # x = f(x) inside control flow: keep the old x apart from the new one
             value = self.atom(value)
         if (not fresh and self.depth and isinstance(value, gast.Name)
@@ -487,7 +488,7 @@ class ANF:
 
     def rename_loads(self, node):
         """``node`` with reads of SSA-renamed variables pointing at the new names."""
-        for sub in gast.walk(node):
+        for sub in astwalk.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
                 sub.id = self.renames.get(sub.id, sub.id)
         return node
@@ -653,12 +654,12 @@ def _assign_stmt(name, value, origin):
 
 def _written(stmts):
     """Names stored anywhere in ``stmts``."""
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in astwalk.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _stored_names(target):
-    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+    return {n.id for n in astwalk.walk(target) if isinstance(n, gast.Name)}
 
 
 def anf(fdef, namer, free_names, runtime=None, reject=None, factory=None):

@@ -21,6 +21,7 @@ import functools
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import batched as batched_module
 from .. import runtime
 from ..codegen import LOCK, compose, load, render
@@ -236,12 +237,12 @@ def _build(dv):
 # --- the rewrite ---------------------------------------------------------------------
 
 def _reads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def _stores(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
 
@@ -294,14 +295,14 @@ class _Rewriter:
         changed = True
         while changed:
             before = len(self.batched)
-            for node in gast.walk(fdef):
+            for node in astwalk.walk(fdef):
                 if isinstance(node, gast.Assign) and _reads(node.value) & self.batched:
                     for target in node.targets:
                         self.batched |= _stores(self.batched_part(target, node.value))
                 elif isinstance(node, gast.AugAssign) and _reads(node) & self.batched:
                     self.batched |= _stores(node.target)
             changed = len(self.batched) != before
-        taken = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+        taken = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)}
         self.temps = iter("_u%d" % i for i in range(1, 10 ** 6) if "_u%d" % i not in taken)
         self.nb_name = "nb" if "nb" not in taken else next(
             n for n in ("_nb", "nb_", "_nb_") if n not in taken)
@@ -324,7 +325,7 @@ class _Rewriter:
     def known_arrays(self, fdef):
         """Batched names that are arrays on every assignment (not containers)."""
         kinds = {}
-        for node in gast.walk(fdef):
+        for node in astwalk.walk(fdef):
             if isinstance(node, gast.Assign) and len(node.targets) == 1 and isinstance(
                     node.targets[0], gast.Name):
                 array = isinstance(node.value, (gast.BinOp, gast.UnaryOp))

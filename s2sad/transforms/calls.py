@@ -19,6 +19,8 @@ import functools
 import inspect
 
 import gast
+from .. import astwalk
+
 import numpy as np
 
 
@@ -142,7 +144,7 @@ def bind_call(transform, op, stmt):
     positions = []
     for pname, node in bound.arguments.items():
         if not any(isinstance(n, gast.Name) and n.id in transform.active
-                   for n in gast.walk(node)):
+                   for n in astwalk.walk(node)):
             continue
         kind = signature.parameters[pname].kind
         if kind not in (inspect.Parameter.POSITIONAL_ONLY,

@@ -9,6 +9,8 @@
   loop and branch bodies included.
 """
 import gast
+from .. import astwalk
+
 
 
 def statements(stmts):
@@ -32,13 +34,13 @@ def blocks(stmts):
 
 def written(stmts):
     """Names stored anywhere in ``stmts`` (loop targets included)."""
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in astwalk.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def read(stmts):
     """Names loaded anywhere in ``stmts``."""
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in astwalk.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 

@@ -17,6 +17,7 @@ So the AD transforms see single-exit bodies whose trip counts are known.
 """
 import gast
 
+from .. import astwalk
 from ..annotations import setanno
 
 
@@ -45,7 +46,7 @@ def _located(new, old):
     for node in new:
         gast.copy_location(node, old)
         setanno(node, "origin", old)
-        for sub in gast.walk(node):
+        for sub in astwalk.walk(node):
             if isinstance(sub, (gast.stmt, gast.expr)):
                 gast.copy_location(sub, old)
     return new

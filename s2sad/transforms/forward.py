@@ -13,6 +13,7 @@ import operator
 
 import gast
 
+from .. import astwalk
 from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..templates import Contribution, instantiate
@@ -221,7 +222,7 @@ STRUCTURAL = (runtime.append, runtime.extend, runtime.setitem, runtime.added_at,
 def is_zero_term(node, namespace):
     """True if ``node`` contains a symbolic zero: tangent templates are sums of
     terms, each multilinear in the tangents it mentions."""
-    return any(is_zero(n) for n in gast.walk(node))
+    return any(is_zero(n) for n in astwalk.walk(node))
 
 
 __all__ = ["Forward", "drop_zero_terms", "callee"]

@@ -16,6 +16,7 @@ import inspect
 
 import gast
 
+from .. import astwalk
 from .dataflow import blocks
 from .optimize import MUTATING_METHODS, is_pure, simplify_stmt
 
@@ -45,12 +46,12 @@ def _copies_into_updates(stmts, namespace):
             name, source = stmt.targets[0].id, stmt.value.id
             for j in range(i + 1, len(block)):
                 later = block[j]
-                mentions = {n.id for n in gast.walk(later) if isinstance(n, gast.Name)}
+                mentions = {n.id for n in astwalk.walk(later) if isinstance(n, gast.Name)}
                 if (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)
                         and later.targets[0].id == name and isinstance(later.value, gast.BinOp)
                         and isinstance(later.value.left, gast.Name)
                         and later.value.left.id == name
-                        and name not in {n.id for n in gast.walk(later.value.right)
+                        and name not in {n.id for n in astwalk.walk(later.value.right)
                                          if isinstance(n, gast.Name)}):
                     later.value.left = gast.Name(id=source, ctx=gast.Load(), annotation=None,
                                                  type_comment=None)
@@ -69,7 +70,7 @@ def return_copies(stmts, final):
     then returns ``v`` (``bu0 = bu`` ... ``return bu0``), so ``v`` has no alias.
     ``final`` is changed in place; returns the new statement list."""
     stores, loads = _counts(stmts)
-    returned = {n.id for n in gast.walk(final) if isinstance(n, gast.Name)}
+    returned = {n.id for n in astwalk.walk(final) if isinstance(n, gast.Name)}
     for i in range(len(stmts) - 1, -1, -1):
         stmt = stmts[i]
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
@@ -88,7 +89,7 @@ def return_copies(stmts, final):
 def _counts(stmts):
     stores, loads = {}, {}
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Name):
                 counts = stores if isinstance(node.ctx, gast.Store) else loads
                 counts[node.id] = counts.get(node.id, 0) + 1
@@ -109,14 +110,14 @@ def _absorb_negations(stmts, namespace, after):
             if stores.get(name) != 1 or stores.get(operand) != 1:
                 continue
             readers = [j for j in range(i + 1, len(block)) if any(
-                isinstance(n, gast.Name) and n.id == name for n in gast.walk(block[j]))]
+                isinstance(n, gast.Name) and n.id == name for n in astwalk.walk(block[j]))]
             if any(not isinstance(block[j], gast.Assign) for j in readers) or not readers:
                 continue
             if any(operand in _writes(block[k], namespace)
                    for k in range(i + 1, readers[-1])):
                 continue  # `a` changes before a reader (a loop body assigns it later)
             if loads.get(name, 0) != sum(
-                       1 for j in readers for n in gast.walk(block[j])
+                       1 for j in readers for n in astwalk.walk(block[j])
                        if isinstance(n, gast.Name) and n.id == name):
                 continue  # read in a nested block too
             rewritten = [simplify_stmt(_Substitute(name, stmt.value).visit(
@@ -132,7 +133,7 @@ def _absorb_negations(stmts, namespace, after):
 def _negates(stmt, name):
     return any(isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub)
                and isinstance(n.operand, gast.Name) and n.operand.id == name
-               for n in gast.walk(stmt))
+               for n in astwalk.walk(stmt))
 
 
 def _merge_increments(stmts, namespace):
@@ -149,7 +150,7 @@ def _merge_increments(stmts, namespace):
                     and isinstance(target, gast.Subscript)
                     and gast.dump(target) == gast.dump(b.target)
                     and _simple_index(target.slice)
-                    and not _writes(a, namespace) & {n.id for n in gast.walk(b.value)
+                    and not _writes(a, namespace) & {n.id for n in astwalk.walk(b.value)
                                                      if isinstance(n, gast.Name)}):
                 a.value = gast.BinOp(left=a.value, op=gast.Add(), right=b.value)
                 del block[i + 1]
@@ -205,17 +206,17 @@ def _fusable(stmts, i, namespace, stores, loads):
     name = stmt.targets[0].id
     if stores.get(name) != 1 or loads.get(name) != 1 or not is_pure(stmt.value, namespace):
         return None
-    reads = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)}
+    reads = {n.id for n in astwalk.walk(stmt.value) if isinstance(n, gast.Name)}
     for j in range(i + 1, len(stmts)):
         own = _own_expressions(stmts[j])
         if any(isinstance(n, gast.Name) and n.id == name for t in _store_targets(stmts[j])
-               for n in gast.walk(t)):
+               for n in astwalk.walk(t)):
             return None  # x = zeros(...); x[i] = v: the array is written, not read
         if any(isinstance(n, gast.Name) and n.id == name for part in own
-               for n in gast.walk(part)):
+               for n in astwalk.walk(part)):
             size = _operators(stmt.value) + sum(_operators(p) for p in own)
             return j if size <= _MAX_OPERATORS else None
-        if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmts[j])):
+        if any(isinstance(n, gast.Name) and n.id == name for n in astwalk.walk(stmts[j])):
             return None  # read in a nested body: once per iteration or branch
         if _writes(stmts[j], namespace) & reads:
             return None
@@ -245,22 +246,22 @@ def _writes(stmt, namespace=None):
     """Names ``stmt`` assigns or mutates (``x[i] = v`` and ``x.append(v)`` mutate x;
     ``x.sum()`` and a module's function, ``np.sin(v)``, mutate nothing)."""
     out = set()
-    for node in gast.walk(stmt):
+    for node in astwalk.walk(stmt):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             out.add(node.id)
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
                 node.ctx, gast.Store):
-            out |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
+            out |= {n.id for n in astwalk.walk(node.value) if isinstance(n, gast.Name)}
         elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
               and node.func.attr in MUTATING_METHODS):
-            out |= {n.id for n in gast.walk(node.func.value) if isinstance(n, gast.Name)
+            out |= {n.id for n in astwalk.walk(node.func.value) if isinstance(n, gast.Name)
                     and not inspect.ismodule((namespace or {}).get(n.id))}
     return out
 
 
 def _operators(node):
     return sum(isinstance(n, (gast.BinOp, gast.UnaryOp, gast.Call, gast.Compare))
-               for n in gast.walk(node))
+               for n in astwalk.walk(node))
 
 
 class _Substitute(gast.NodeTransformer):

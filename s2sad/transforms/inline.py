@@ -20,6 +20,7 @@ import copy
 
 import gast
 
+from .. import astwalk
 from ..annotations import getanno, setanno
 from .desugar import ExitLowering, _normalize
 
@@ -30,7 +31,7 @@ def _name(id_, ctx=None):
 
 def _rename(nodes, renames):
     for root in nodes:
-        for node in gast.walk(root):
+        for node in astwalk.walk(root):
             if isinstance(node, gast.Name) and node.id in renames:
                 node.id = renames[node.id]
             elif isinstance(node, gast.FunctionDef) and node.name in renames:
@@ -40,7 +41,7 @@ def _rename(nodes, renames):
 def _locals(body):
     names = set()
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
     return names
@@ -70,7 +71,7 @@ def inline_call(anf, fn, call):
     defaults = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
     body = copy.deepcopy(fn.body) if isinstance(fn, gast.FunctionDef) else [
         gast.copy_location(gast.Return(value=copy.deepcopy(fn.body)), call)]
-    defs = {n.name for stmt in body for n in gast.walk(stmt) if isinstance(n, gast.FunctionDef)}
+    defs = {n.name for stmt in body for n in astwalk.walk(stmt) if isinstance(n, gast.FunctionDef)}
     renames = {name: anf.namer.unique(name)
                for name in sorted(set(params) | _locals(body) | defs)}
     _rename(body, renames)
@@ -138,7 +139,7 @@ def returns_function(fn):
     def of it or a lambda."""
     if isinstance(fn, gast.Lambda):
         return isinstance(fn.body, gast.Lambda)
-    nested = {s.name for s in gast.walk(fn) if isinstance(s, gast.FunctionDef)
+    nested = {s.name for s in astwalk.walk(fn) if isinstance(s, gast.FunctionDef)
               and s is not fn}
     returns = [n for n in _own_nodes(fn) if isinstance(n, gast.Return)]
     return bool(returns) and all(
@@ -192,7 +193,7 @@ def comprehension(anf, expr):
     elt = copy.deepcopy(expr.elt)
     for gen in generators:
         _rename([gen.iter], renames)
-        for node in gast.walk(gen.target):
+        for node in astwalk.walk(gen.target):
             if isinstance(node, gast.Name):
                 renames[node.id] = anf.namer.unique(node.id)
         _rename([gen.target] + gen.ifs, renames)
@@ -207,7 +208,7 @@ def comprehension(anf, expr):
         inner = [gast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[],
                           type_comment=None)]
     for node in inner:
-        for sub in gast.walk(node):
+        for sub in astwalk.walk(node):
             if isinstance(sub, (gast.stmt, gast.expr)):
                 gast.copy_location(sub, expr)
             if isinstance(sub, gast.stmt):

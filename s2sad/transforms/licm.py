@@ -9,6 +9,7 @@ unchanged; the backward sweep then never saves such values on the tape.
 """
 import gast
 
+from .. import astwalk
 from .dataflow import read, written
 from .optimize import is_pure
 
@@ -18,7 +19,7 @@ def hoist_invariants(stmts, namespace, counts=None, params=()):
     function's parameters, which count as assigned once already)."""
     if counts is None:
         counts = {name: 1 for name in params}
-        for node in gast.walk(gast.Module(body=stmts, type_ignores=[])):
+        for node in astwalk.walk(gast.Module(body=stmts, type_ignores=[])):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     out = []

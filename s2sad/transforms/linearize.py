@@ -38,6 +38,7 @@ import copy
 import gast
 import numpy as np
 
+from .. import astwalk
 from ..annotations import getanno, setanno
 from ..errors import InternalError
 from .calls import bind_call, stem
@@ -78,12 +79,12 @@ class LinearizeForward(Forward):
 # --- which statements are tangent work -------------------------------------------------
 
 def _reads(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def _targets(stmt):
-    return {n.id for t in stmt.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+    return {n.id for t in stmt.targets for n in astwalk.walk(t) if isinstance(n, gast.Name)}
 
 
 def _assigns(stmts):
@@ -172,7 +173,7 @@ def hoist(body, tangents, namer, namespace):
 
 def _hoist_expr(node, allowed, pre, seen, tangents, namer, namespace):
     if allowed and not _cheap(node) and not (_reads(node) & tangents) and not any(
-            isinstance(n, (gast.Lambda, gast.Starred)) for n in gast.walk(node)):
+            isinstance(n, (gast.Lambda, gast.Starred)) for n in astwalk.walk(node)):
         key = gast.dump(node)
         if key not in seen:
             seen[key] = namer.temp(node)
@@ -303,7 +304,7 @@ def _assignment_sites(stmts, in_loop, sites):
     """``sites[name]``: list of ``(kind, in_loop, stmt)`` for every store of ``name``."""
     for stmt in stmts:
         if isinstance(stmt, gast.For):
-            for n in gast.walk(stmt.target):
+            for n in astwalk.walk(stmt.target):
                 if isinstance(n, gast.Name):
                     sites.setdefault(n.id, []).append(("for", True, stmt))
             _assignment_sites(stmt.body, True, sites)

@@ -25,6 +25,7 @@ indices need ``np.add.at`` to accumulate repeated positions.
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import runtime
 from ..annotations import copyanno
 from .dataflow import read, statements, upward_exposed
@@ -302,7 +303,7 @@ def accumulate_in_place(stmts, shapes, namespace):
             assigns.setdefault(stmt.targets[0].id, []).append(stmt)
         elif isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
-            for node in gast.walk(target):
+            for node in astwalk.walk(target):
                 if isinstance(node, gast.Name):
                     assigns.setdefault(node.id, []).append(None)
     _collect_reads(stmts, reads)
@@ -330,7 +331,7 @@ def _is_accumulation(stmt):
     return (isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
             and isinstance(value.left, gast.Name) and value.left.id == name
             and not any(isinstance(n, gast.Name) and n.id == name
-                        for n in gast.walk(value.right)))
+                        for n in astwalk.walk(value.right)))
 
 
 def _fresh(value, namespace):

@@ -25,6 +25,7 @@ import functools
 
 import gast
 
+from .. import astwalk
 from .ops import resolve
 
 _BUILDERS = ("grad", "value_and_grad", "jacrev", "jacfwd", "hessian")
@@ -106,7 +107,7 @@ class _Folder(gast.NodeTransformer):
         out.append(gast.Assign(targets=[names[1]], value=partial, type_comment=None))
         for stmt in out:
             gast.copy_location(stmt, node)
-            for sub in gast.walk(stmt):
+            for sub in astwalk.walk(stmt):
                 if isinstance(sub, gast.expr):
                     gast.copy_location(sub, node)
         return out

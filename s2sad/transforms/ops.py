@@ -11,6 +11,7 @@ import operator
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import rules
 from ..errors import MissingRuleError
 from .calls import callee, resolve
@@ -43,7 +44,7 @@ class Op:
     def inputs(self):
         """Names read as differentiable inputs."""
         nodes = list(self.args) + list(self.keywords.values())
-        return [n.id for node in nodes for n in gast.walk(node) if isinstance(n, gast.Name)
+        return [n.id for node in nodes for n in astwalk.walk(node) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, gast.Load)]
 
 

@@ -19,6 +19,7 @@ import numbers
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import rules, runtime
 from .dataflow import blocks
 from .ops import resolve
@@ -253,14 +254,14 @@ def simplify_stmt(stmt, namespace=None):
 def _assign_counts(body):
     counts = {}
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     return counts
 
 
 def _reads(node):
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return [n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)]
 
 
@@ -289,7 +290,7 @@ def common_subexpressions(body, namespace, available=None, counts=None):
             if earlier is not None and counts.get(target) == 1:
                 stmt.value = gast.Name(id=earlier[0], ctx=gast.Load(), annotation=None,
                                        type_comment=None)
-        changed = {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+        changed = {n.id for n in astwalk.walk(stmt) if isinstance(n, gast.Name)
                    and isinstance(n.ctx, gast.Store)}
         if changed:
             available = {k: v for k, v in available.items()
@@ -336,7 +337,7 @@ def _name_counts(body):
     """``(stores, loads)``: how often each name is assigned and read in ``body``."""
     stores, loads = {}, {}
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Name):
                 counts = stores if isinstance(node.ctx, gast.Store) else loads
                 counts[node.id] = counts.get(node.id, 0) + 1
@@ -357,7 +358,7 @@ class _Written(dict):
     def __call__(self, stmt):
         found = self.get(id(stmt))
         if found is None:
-            found = self[id(stmt)] = (stmt, {n.id for n in gast.walk(stmt) if isinstance(
+            found = self[id(stmt)] = (stmt, {n.id for n in astwalk.walk(stmt) if isinstance(
                 n, gast.Name) and isinstance(n.ctx, gast.Store)})
         return found[1]
 
@@ -396,7 +397,7 @@ def _propagate_at(block, i, stores, loads, keep, written):
                 region.append(later.value)
             break
         region.append(later)
-    reads = [node for s in region for node in gast.walk(s)
+    reads = [node for s in region for node in astwalk.walk(s)
              if isinstance(node, gast.Name) and node.id == a and isinstance(node.ctx, gast.Load)]
     if len(reads) != loads.get(a, 0):
         return False
@@ -439,7 +440,7 @@ def _dead(stmts, namespace, live):
                 if body_live <= loop_live:
                     break
                 loop_live |= body_live
-            sets = {n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)} \
+            sets = {n.id for n in astwalk.walk(stmt.target) if isinstance(n, gast.Name)} \
                 if isinstance(stmt, gast.For) else set()
             if (_empty(body) and is_pure(head, namespace) and not _has_break(stmt.body)
                     and not sets & live):  # a loop variable read after the loop
@@ -451,7 +452,7 @@ def _dead(stmts, namespace, live):
             live = (loop_live - (sets - live)) | set(_reads(head))
         elif (isinstance(stmt, gast.Assign) and all(
                 isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets)):
-            targets = {n.id for t in stmt.targets for n in gast.walk(t)
+            targets = {n.id for t in stmt.targets for n in astwalk.walk(t)
                        if isinstance(n, gast.Name)}
             if not targets & live and is_pure(stmt.value, namespace):
                 continue
@@ -469,12 +470,12 @@ def _empty(stmts):
 
 
 def _has_break(stmts):
-    return any(isinstance(n, gast.Break) for s in stmts for n in gast.walk(s))
+    return any(isinstance(n, gast.Break) for s in stmts for n in astwalk.walk(s))
 
 
 def is_pure(expr, namespace):
     """True if evaluating ``expr`` has no side effects we must keep."""
-    for node in gast.walk(expr):
+    for node in astwalk.walk(expr):
         if isinstance(node, gast.Call) and not _pure_call(node.func, namespace):
             return False
     return True

@@ -29,6 +29,7 @@ import copy
 import gast
 import numpy as np
 
+from .. import astwalk
 from ..annotations import copyanno
 from .ops import resolve
 from .reverse import assign, load
@@ -50,7 +51,7 @@ def defer_outer_products(stmts, shapes, imports, unique):
 
 def _defer(loop, shapes, imports, unique, mutated, namespace):
     """Rewrite ``loop`` in place; return the statements to put before and after it."""
-    if any(isinstance(n, (gast.For, gast.While)) for s in loop.body for n in gast.walk(s)):
+    if any(isinstance(n, (gast.For, gast.While)) for s in loop.body for n in astwalk.walk(s)):
         return [], []
     found = []
     for i, stmt in enumerate(loop.body):
@@ -62,7 +63,7 @@ def _defer(loop, shapes, imports, unique, mutated, namespace):
             continue
         others = loop.body[:i] + loop.body[i + 1:]
         if any(isinstance(n, gast.Name) and n.id == target for s in others
-               for n in gast.walk(s)):
+               for n in astwalk.walk(s)):
             continue
         found.append((i, target, a, b))
     if not found:
@@ -147,14 +148,14 @@ def _mutated_in_place(stmts):
     """Names whose array some statement updates in place (``x[i] = v``, ``x += v``)."""
     out = set()
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             target = None
             if isinstance(node, gast.AugAssign):
                 target = node.target
             elif isinstance(node, gast.Assign):
                 target = node.targets[0]
             if isinstance(target, (gast.Subscript, gast.Attribute)):
-                out |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+                out |= {n.id for n in astwalk.walk(target) if isinstance(n, gast.Name)}
             elif isinstance(node, gast.AugAssign) and isinstance(target, gast.Name):
                 out.add(target.id)
     return out

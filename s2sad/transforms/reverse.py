@@ -17,6 +17,7 @@ import inspect
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import rules, runtime
 from ..annotations import getanno, setanno
 from ..templates import Contribution, instantiate
@@ -188,7 +189,7 @@ class Reverse:
         """The positions ``k`` of ``name[k]`` that active code reads, when every read
         of ``name`` is such a constant-index read (tuple unpacking in ANF); None when
         ``name`` is read otherwise.  The adjoints of the other elements are zero."""
-        reads = sum(1 for n in gast.walk(gast.Module(body=self.statements, type_ignores=[]))
+        reads = sum(1 for n in astwalk.walk(gast.Module(body=self.statements, type_ignores=[]))
                     if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
         used, seen = set(), 0
         for stmt in statements(self.statements):
@@ -308,7 +309,9 @@ class Reverse:
         primal = gast.If(test=stmt.test, body=body_p or [gast.Pass()], orelse=else_p)
         adjoint = []
         if body_a or else_a:  # tape markers too: a pop must stay with its push
-            adjoint = [gast.If(test=stmt.test, body=body_a or [gast.Pass()], orelse=else_a)]
+            # a node of its own: passes that rename loads of the primal must not touch it
+            adjoint = [gast.If(test=copy.deepcopy(stmt.test), body=body_a or [gast.Pass()],
+                               orelse=else_a)]
         return self.leave(state, [primal], inits + adjoint)
 
     def loop(self, stmt):
@@ -405,7 +408,7 @@ class Reverse:
     def contributed(self, stmt):
         """Active variables a statement's backward sweep may add adjoint to."""
         names = set()
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
                     and node.targets[0].id in self.active):
                 op = classify(node.value, self.ctx.namespace, self.ctx.is_local)
@@ -482,7 +485,7 @@ class Reverse:
 
     def _has_active(self, node):
         return any(isinstance(n, gast.Name) and n.id in self.active and self.ctx.is_local(n.id)
-                   for n in gast.walk(node))
+                   for n in astwalk.walk(node))
 
     def literal(self, value, bres):
         out = []

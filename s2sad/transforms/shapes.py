@@ -13,6 +13,7 @@ used, so the facts hold on every path.
 import gast
 import numpy as np
 
+from .. import astwalk
 from .dataflow import statements
 from .ops import resolve
 
@@ -58,7 +59,7 @@ def shape_classes(primal, namespace, scalars=(), ndims=None, params=()):
     """
     counts = {}
     for stmt in primal:
-        for node in gast.walk(stmt):
+        for node in astwalk.walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 counts[node.id] = counts.get(node.id, 0) + 1
     classes = ShapeClasses(counts)
@@ -94,7 +95,7 @@ def _scalar_variables(primal, namespace, scalars, ndims, unknown=()):
             assigns.setdefault(stmt.target.id, []).append(gast.Constant(value=0, kind=None))
         elif isinstance(stmt, (gast.Assign, gast.AugAssign, gast.For)):
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
-            for node in gast.walk(target):
+            for node in astwalk.walk(target):
                 if isinstance(node, gast.Name):
                     assigns.setdefault(node.id, []).append(None)
     # greatest fixed point: assume every candidate is a number, then drop any

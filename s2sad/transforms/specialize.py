@@ -19,6 +19,7 @@ signature and dispatches on it (see :mod:`s2sad.api`).
 import gast
 import numpy as np
 
+from .. import astwalk
 from .. import runtime
 from .dataflow import statements
 from .ops import resolve
@@ -144,16 +145,16 @@ def _assignments(stmts):
             if isinstance(target, gast.Name):
                 yield target.id, stmt.value
             else:
-                for node in gast.walk(target):
+                for node in astwalk.walk(target):
                     if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                         yield node.id, None
         elif isinstance(stmt, gast.For):
             counted = _is_range(stmt.iter)
-            for node in gast.walk(stmt.target):
+            for node in astwalk.walk(stmt.target):
                 if isinstance(node, gast.Name):
                     yield node.id, (_COUNTER if counted else None)
         elif isinstance(stmt, gast.AugAssign):
-            for node in gast.walk(stmt.target):
+            for node in astwalk.walk(stmt.target):
                 if isinstance(node, gast.Name):
                     yield node.id, None
         for field in ("body", "orelse"):
@@ -666,7 +667,7 @@ def _accepts_compact(stmt, name, lazy, shapes, defs, names):
 
 def _reads_any(node, names):
     return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names
-               for n in gast.walk(node))
+               for n in astwalk.walk(node))
 
 
 def _reads_in(stmt, names):
@@ -675,7 +676,7 @@ def _reads_in(stmt, names):
         parts = [stmt.iter] if isinstance(stmt, gast.For) else [stmt.test]
     else:
         parts = [stmt]
-    return {n.id for p in parts for n in gast.walk(p)
+    return {n.id for p in parts for n in astwalk.walk(p)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in names}
 
 

@@ -29,6 +29,7 @@ import keyword
 
 import gast
 
+from .. import astwalk
 from .calls import is_function, resolve
 
 __all__ = ["resolve_tables"]
@@ -54,7 +55,7 @@ def _binds(fn):
     names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     names |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
     if isinstance(fn, gast.FunctionDef):
-        for node in gast.walk(fn):
+        for node in astwalk.walk(fn):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 names.add(node.id)
     return names
@@ -93,16 +94,16 @@ class _Tables(gast.NodeTransformer):
         self.shadowed = set()
         self.bound = {}  # id(function) -> name
         loads = {}
-        for node in gast.walk(fdef):
+        for node in astwalk.walk(fdef):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 loads.setdefault(node.id, set()).add(id(node))
         in_loops = {}
-        for node in gast.walk(fdef):
+        for node in astwalk.walk(fdef):
             if isinstance(node, gast.For):
-                for target in gast.walk(node.target):
+                for target in astwalk.walk(node.target):
                     if isinstance(target, gast.Name):
                         in_loops.setdefault(target.id, set()).update(
-                            id(n) for stmt in node.body for n in gast.walk(stmt)
+                            id(n) for stmt in node.body for n in astwalk.walk(stmt)
                             if isinstance(n, gast.Name) and n.id == target.id)
         #: loop variables read only inside the bodies of loops that bind them
         self.loop_only = {name for name, ids in loads.items() if ids <= in_loops.get(name, set())}
@@ -229,7 +230,7 @@ class _Tables(gast.NodeTransformer):
             entries = self.entries(node.target, node.iter)
         if entries is None or any(
                 isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-                and n.id in entries[0] for stmt in node.body for n in gast.walk(stmt)):
+                and n.id in entries[0] for stmt in node.body for n in astwalk.walk(stmt)):
             self.generic_visit(node)
             return node
         out = []
@@ -273,7 +274,7 @@ def _literal_tables(fdef, namespace):
     (free names and attributes bound to functions, nested defs), and only indexed or iterated over;
     the table maps each key to the element's ``Name`` node."""
     stores, defs = {}, set()
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             stores[node.id] = stores.get(node.id, 0) + 1
         elif isinstance(node, gast.FunctionDef) and node is not fdef:
@@ -330,7 +331,7 @@ def resolve_tables(fdef, namespace, taken):
         result = tables.visit(stmt)
         body.extend(result if isinstance(result, list) else [result])
     # a literal table read only through resolved elements is not needed any more
-    left = {n.id for stmt in body for n in gast.walk(stmt)
+    left = {n.id for stmt in body for n in astwalk.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     dropped = {id(stmt) for name, (stmt, _) in tables.literals.items() if name not in left}
     fdef.body = [stmt for stmt in body if id(stmt) not in dropped]

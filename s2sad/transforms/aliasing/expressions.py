@@ -14,6 +14,7 @@ import types
 import gast
 import numpy as np
 
+from ... import astwalk
 from ..ops import resolve
 from .catalog import CONTAINERS, SCALAR_ATTRS, VIEW_ATTRS
 from .domain import INT, NUMERIC, SCALAR, Val, elem_of, is_ndarray, kjoin, root_of
@@ -262,7 +263,7 @@ class Expressions:
         saved = {}
         for gen in e.generators:
             item = self.element(self.ev(gen.iter, st), st)
-            for node in gast.walk(gen.target):
+            for node in astwalk.walk(gen.target):
                 if isinstance(node, gast.Name):
                     saved.setdefault(node.id, st.env.get(node.id))
                     st.kill(node.id)

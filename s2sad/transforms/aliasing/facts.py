@@ -14,6 +14,7 @@ import inspect
 
 import gast
 
+from ... import astwalk
 from ... import rules
 from ...annotations import getanno
 from ...parsing import parse_function
@@ -30,7 +31,7 @@ def names_of(fdef):
     local, loads, params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}, {}, \
         set()
     local.update(a.id for a in (args.vararg, args.kwarg) if a is not None)
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if isinstance(node, gast.Name):
             if isinstance(node.ctx, (gast.Store, gast.Del)):
                 local.add(node.id)
@@ -66,7 +67,7 @@ def exit_flags(fdef):
 def free_reads(fn):
     """Names a nested def or lambda reads from outside itself."""
     own, loads = {a.id for a in fn.args.args}, set()
-    for node in gast.walk(fn):
+    for node in astwalk.walk(fn):
         if isinstance(node, gast.Name):
             if isinstance(node.ctx, gast.Store):
                 own.add(node.id)
@@ -154,7 +155,7 @@ def params_of(func):
 
 def writes_anything(fdef):
     """True if ``fdef`` has any syntax that may write into an object."""
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if node is not fdef and isinstance(node, (gast.AugAssign, gast.FunctionDef,
                                                   gast.Lambda)):
             return True
@@ -171,7 +172,7 @@ def writes_anything(fdef):
 
 def user_callees(fdef, namespace):
     """The user functions ``fdef`` calls (those s2sad reads the source of)."""
-    for node in gast.walk(fdef):
+    for node in astwalk.walk(fdef):
         if isinstance(node, gast.Call):
             try:
                 obj = resolve(node.func, namespace)

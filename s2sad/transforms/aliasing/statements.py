@@ -15,6 +15,7 @@ import functools
 
 import gast
 
+from ... import astwalk
 from ... import runtime as runtime_module
 from ...annotations import getanno
 from ..ops import resolve
@@ -210,7 +211,7 @@ class Statements:
         kind = st.env.get(base.id, Val()).kind
         parts, names = index_parts(node.slice), set()
         for part in parts:
-            for sub in gast.walk(part):
+            for sub in astwalk.walk(part):
                 if isinstance(sub, gast.Name):
                     if sub.id not in st.env or st.env[sub.id].tokens:
                         return None  # unbound, or not a number

@@ -12,6 +12,7 @@ import copy
 import gast
 import numpy as np
 
+from ... import astwalk
 from ...annotations import getanno, setanno
 
 
@@ -41,7 +42,7 @@ def assignment(target, value, origin):
 
 def located(stmt, origin):
     """``stmt`` with every node at ``origin``'s position and ``origin``'s origin."""
-    for node in gast.walk(stmt):
+    for node in astwalk.walk(stmt):
         if isinstance(node, (gast.stmt, gast.expr)):
             gast.copy_location(node, origin)
     setanno(stmt, "origin", getanno(origin, "origin") or origin)

@@ -13,6 +13,7 @@ the line of the alias.
 """
 import gast
 
+from ... import astwalk
 from ...annotations import getanno
 from .catalog import OPS
 from .domain import Val, is_ndarray, root_of
@@ -238,11 +239,11 @@ class Writes:
                     self.global_label(outside[0])),
                 "pass a copy: `%s(%s.copy(), ...)`" % (fname, arg))
         if node is not None and not isinstance(node, gast.Name):
-            inside = {id(n) for n in gast.walk(node)}
+            inside = {id(n) for n in astwalk.walk(node)}
             if all(o[0] == "new" and o[1] in inside for o in objs):
                 return False  # a new object only the call sees
         elif isinstance(node, gast.Name) and node.id in self.locals:
-            targets = {n.id for t in getattr(site.stmt, "targets", ()) for n in gast.walk(t)
+            targets = {n.id for t in getattr(site.stmt, "targets", ()) for n in astwalk.walk(t)
                        if isinstance(n, gast.Name)}
             others = [n for n, v in site.after.env.items() if n != node.id and n not in targets
                       and objs & self.reach(v.tokens, site.after)]
