@@ -4,6 +4,8 @@ Options:
   --regen-golden  rewrite the golden snapshots in tests/golden/ instead of comparing
                   (used by ``tox -e golden``); read it with the ``regen_golden`` fixture.
   --short         run a reduced parameter grid, for quick local runs.
+  --fuzz N        tests/test_generated.py checks N generated programs of a random seed
+                  instead of its fixed, seeded CI set (S2SAD_FUZZ=N does the same).
 """
 import os
 import sys
@@ -21,6 +23,9 @@ def pytest_addoption(parser):
                      help="rewrite tests/golden/ snapshots instead of comparing with them")
     parser.addoption("--short", action="store_true", default=False,
                      help="run a reduced parameter grid")
+    parser.addoption("--fuzz", type=int, default=None, metavar="N",
+                     help="tests/test_generated.py: check N generated programs of a random "
+                          "seed instead of the fixed CI set (same as S2SAD_FUZZ=N)")
 
 
 @pytest.fixture
@@ -45,3 +50,11 @@ def rng():
 def repo_root():
     """Absolute path of the repository (for examples/ and CLI tests)."""
     return ROOT
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the outcome table of tests/test_generated.py, when it ran."""
+    summary = getattr(config, "_progen_summary", None)
+    if summary:
+        terminalreporter.write_sep("-", "generated programs (tests/test_generated.py)")
+        terminalreporter.write_line(summary)
