@@ -177,3 +177,9 @@ def loop_with_break(w):
         if np.sum(y) > 100.0:
             break
     return np.sum(y)
+
+
+def mutated_local_table(w):
+    fs = [np.sin, relu]
+    fs.append(np.cos)
+    return np.sum(fs[-1](w))  # refused: the list changed after it was made

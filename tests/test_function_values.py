@@ -96,6 +96,7 @@ def test_data_in_a_table_is_read_live():
 @pytest.mark.parametrize("name, args, construct", [
     ("computed_key", (_vec(1.0, 2.0), "tanh"), "function value"),
     ("loop_with_break", (_vec(1.0, 2.0),), "function value"),
+    ("mutated_local_table", (_vec(1.0, 2.0),), "function value"),
     ("recursive_with_lambda", (_vec(1.0, 2.0),), "recursive function that is inlined"),
 ])
 def test_unknown_function_values_are_located_refusals(name, args, construct):

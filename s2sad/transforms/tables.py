@@ -295,11 +295,29 @@ def _literal_tables(fdef, namespace):
         except KeyError:
             return False
 
+    allowed = set()  # loads that only index or iterate: fs[0], for g in fs, enumerate(fs)
+    for node in astwalk.walk(fdef):
+        if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load) \
+                and _constant_key(node.slice)[0]:
+            allowed.add(id(node.value))
+        elif isinstance(node, (gast.For, gast.comprehension)):
+            it = node.iter
+            if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+                    and it.func.id == "enumerate" and len(it.args) == 1:
+                it = it.args[0]
+            elif (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute)
+                  and it.func.attr in ("values", "items") and not it.args):
+                it = it.func.value
+            allowed.add(id(it))
+    misused = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
+               and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
     out = {}
     for stmt in fdef.body:
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name)
                 and stores.get(stmt.targets[0].id) == 1):
+            continue
+        if stmt.targets[0].id in misused:  # passed on, mutated (fs.append(g)), ...
             continue
         value = stmt.value
         if isinstance(value, (gast.List, gast.Tuple)) and value.elts and all(
