@@ -349,3 +349,15 @@ def replayed_branch_test(x, W):  # vjp: the backward's `if` shared its test node
         if x[0] > x[-1]:
             P = 1.0  # noqa: F841 (an unused assignment in a branch is part of the bug)
     return np.mean(x) - np.mean(M)
+
+
+def _rebinds_elements(u):
+    for ui in u:  # a 1-d u: each ui is a number, += rebinds it (no write into u)
+        ui += 0.1 * ui
+    return u.copy(), np.sum(u)
+
+
+def helper_rebinding_elements(x, a):  # second order: refused as a write into x (the
+    if _rebinds_elements(x)[1] < 1.0:   # shape-generic code tested "x is an array")
+        a = a * 2.0
+    return a * np.sum(x * x)

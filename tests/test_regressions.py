@@ -77,6 +77,8 @@ CASES = {
     "replayed_branch_test": ([(_vec(-0.38, 1.88, -8.44, -3.94), np.ones((2, 3))),
                               (_vec(0.5, 1.0, 2.0, 3.0), np.full((2, 3), -20.0))],
                              {"argnums": (0, 1)}),
+    "helper_rebinding_elements": ([(_vec(0.3, -1.2, 0.5), 0.7), (_vec(3.0, 4.0, -9.0), -5.0)],
+                                  {"argnums": (0, 1)}),
 }
 
 

@@ -168,6 +168,7 @@ class Summary:
         self.written_outer = set()  # enclosing variables a nested def writes into
         self.function = None  # what calling the function a factory returns does
         self.captures = set()  # parameters whose objects that function reads later
+        self.func = None  # the user function summarised (specialised again per call)
 
     @classmethod
     def everything(cls, params, node=None):

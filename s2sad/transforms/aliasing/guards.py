@@ -42,15 +42,15 @@ class Guards:
             if whole or getattr(site, "item_guard", False):
                 guard = site
         old = self.fixes.get(id(stmt), [])
-        key = (plain, guarded, [id(e) for _, e in checks])
+        key = (plain, guarded, [id(check[1]) for check in checks])
         if (getanno(old[-1], "alias_steps") if old else ([], [], [])) == key:
             return False
         for fix in old:
             del block[next(i for i, s in enumerate(block) if s is fix)]
         new = [self.fix_statement(step, stmt, guard) for step in plain]
         pre = []
-        for node, error in checks:  # if isinstance(arg, (np.ndarray, list, dict)): raise
-            test = self.in_place_test(copy.deepcopy(node))
+        for node, error, safe in checks:  # if isinstance(arg, (np.ndarray, list, dict)): raise
+            test = self.in_place_test(copy.deepcopy(node), safe)
             pre.append(located(gast.If(test=test, body=[located(gast.Raise(
                 exc=load(self.bind_name("aliasing_error", error)), cause=None), stmt)],
                 orelse=[]), stmt))
@@ -81,10 +81,24 @@ class Guards:
         self.fixes[id(stmt)] = pre + new
         return True
 
-    def in_place_test(self, value):
-        """``isinstance(value, (np.ndarray, list, dict))``: is a write into it in place?"""
-        return make_call(load("isinstance"), [value, gast.Tuple(elts=[
-            np_attr(self.bind_name, "ndarray"), load("list"), load("dict")], ctx=gast.Load())])
+    def in_place_test(self, value, safe=()):
+        """``isinstance(value, (np.ndarray, list, dict))``: is a write into it in place?
+        With ``safe`` ndims (writes into arrays of those do not happen): ``isinstance(value,
+        (list, dict)) or isinstance(value, np.ndarray) and value.ndim not in safe``."""
+        if not safe:
+            return make_call(load("isinstance"), [value, gast.Tuple(elts=[
+                np_attr(self.bind_name, "ndarray"), load("list"), load("dict")],
+                ctx=gast.Load())])
+        container = make_call(load("isinstance"), [value, gast.Tuple(
+            elts=[load("list"), load("dict")], ctx=gast.Load())])
+        array = make_call(load("isinstance"), [copy.deepcopy(value),
+                                               np_attr(self.bind_name, "ndarray")])
+        ndim = gast.Compare(
+            left=gast.Attribute(value=copy.deepcopy(value), attr="ndim", ctx=gast.Load()),
+            ops=[gast.NotIn()], comparators=[gast.Tuple(
+                elts=[gast.Constant(value=n, kind=None) for n in safe], ctx=gast.Load())])
+        return gast.BoolOp(op=gast.Or(), values=[
+            container, gast.BoolOp(op=gast.And(), values=[array, ndim])])
 
     def fix_statement(self, step, origin, site=None):
         """The statement doing ``step`` (kind, target, source, index) after ``origin``."""

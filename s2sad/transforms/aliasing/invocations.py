@@ -191,6 +191,7 @@ class Calls:
             bound = {p: (v, n) for p, v, n in zip(summary.params, args, nodes)}
             for k, v in kws.items():
                 bound[k if k in summary.params else summary.params[-1]] = (v, kw_nodes.get(k))
+            summary = self.specialised(summary, bound)
         for param, where in summary.mutated.items():
             if param in bound:
                 val, node = bound[param]

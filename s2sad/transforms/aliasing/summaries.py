@@ -87,41 +87,61 @@ class Summaries:
             summary.encl |= {o[1] for o in captured if o[0] == "encl"}
         return summary
 
-    def summary_of(self, func):
+    def summary_of(self, func, kinds=None):
         """The :class:`~.domain.Summary` of the user's function ``func`` (from its source;
-        recursion by a fixed point, mutual recursion assumed to do everything)."""
+        recursion by a fixed point, mutual recursion assumed to do everything).
+        ``kinds``: parameter -> ``"number"`` or ``("array", ndim)`` that hold for the
+        arguments of one call (``for xi in u: xi += 1`` writes into a 2-d ``u`` only)."""
         shared = self.shared
-        found = shared.summaries.get(func)
+        key = (func, tuple(sorted(kinds.items()))) if kinds else func
+        found = shared.summaries.get(key)
         if found is not None:
             if found.provisional:
-                if shared.stack and shared.stack[-1] is func:
+                if shared.stack and shared.stack[-1] == key:
                     found.used = True
                 else:  # mutual recursion: assume the worst
-                    shared.cyclic.update(shared.stack[shared.stack.index(func):])
+                    shared.cyclic.update(shared.stack[shared.stack.index(key):])
             return found
         params = params_of(func)
         guess = Summary(params)
         guess.provisional = True
-        shared.summaries[func] = guess
-        shared.stack.append(func)
+        shared.summaries[key] = guess
+        shared.stack.append(key)
         try:
             for _ in range(4):
-                result = self.analyse_callee(func, params)
-                if func in shared.cyclic or not guess.used or result.same_as(guess):
+                result = self.analyse_callee(func, params, kinds)
+                if key in shared.cyclic or not guess.used or result.same_as(guess):
                     break
                 guess.__dict__.update(result.__dict__, provisional=True, used=False)
             else:
                 result = Summary.everything(params)
         finally:
             shared.stack.pop()
-        if func in shared.cyclic:
+        if key in shared.cyclic:
             result = Summary.everything(params)
-        shared.summaries[func] = result
+        result.func = func
+        shared.summaries[key] = result
         return result
 
-    def analyse_callee(self, func, params):
+    def specialised(self, summary, bound):
+        """``summary`` again for what this call's arguments are known to be (``bound``:
+        parameter -> (value, node)), if that tells more; else ``summary``."""
+        func = getattr(summary, "func", None)
+        if func is None or not summary.mutated:
+            return summary
+        kinds = {}
+        for param, (val, _) in bound.items():
+            kind = val.kind
+            if kind in (("int", 0), ("scalar", 0)):
+                kinds[param] = "number"
+            elif kind is not None and kind[0] == "array" and kind[1] is not None:
+                kinds[param] = ("array", kind[1])
+        return self.summary_of(func, kinds) if kinds else summary
+
+    def analyse_callee(self, func, params, kinds=None):
         """One analysis of the user's function ``func`` from its source (canonicalised as
-        the compiler does); anything s2sad cannot read is assumed to do everything."""
+        the compiler does; ``kinds`` of its parameters as in :meth:`summary_of`); anything
+        s2sad cannot read is assumed to do everything."""
         shared = self.shared
         try:
             parsed = take_parsed(shared, func)
@@ -136,7 +156,7 @@ class Summaries:
             fdef.body = Canon(fdef, namespace, lambda *a: Refused(), bind, runtime,
                               namer).block(fdef.body)
             sub = type(self)(Shared.child(shared, parsed.lineno), fdef, namespace, "summary",
-                             lineno=parsed.lineno, runtime=runtime, bind=bind, namer=namer)
+                             kinds, lineno=parsed.lineno, runtime=runtime, bind=bind, namer=namer)
             name = os.path.basename(parsed.filename)
             return sub.summarize(lambda node: "%s:%s" % (name, parsed.lineno(node)))
         except Exception:  # anything s2sad cannot read: assume the worst

@@ -263,6 +263,13 @@ class Writes:
             raise error
         if getattr(site, "pre_guard", None) is not None:
             return False
-        site.pre_guard = (node, error)  # refused when it runs, if the argument is mutable
+        # refused when it runs, if the argument is mutable: a list, a dict, or an array of
+        # an ndim for which the callee does write into it (``for row in u: row += 1``
+        # writes into a 2-d ``u`` only)
+        func = getattr(summary, "func", None)
+        safe = () if func is None else tuple(
+            n for n in range(4) if param not in self.summary_of(
+                func, {param: ("array", n)}).mutated)
+        site.pre_guard = (node, error, safe)
         return self.install(site.stmt, site.block)
 
