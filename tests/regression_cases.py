@@ -361,3 +361,13 @@ def helper_rebinding_elements(x, a):  # second order: refused as a write into x 
     if _rebinds_elements(x)[1] < 1.0:   # shape-generic code tested "x is an array")
         a = a * 2.0
     return a * np.sum(x * x)
+
+
+def _halves(u):
+    for ui in u:
+        ui -= 0.5 * ui
+    return np.sum(u * u)
+
+
+def helper_rebinding_elements_of_a_view(x):  # x[::-1] was an array of unknown ndim: the
+    return _halves(x[::-1]) + _halves(x[1:]) * x[0]  # call was refused as a write into x

@@ -79,6 +79,8 @@ CASES = {
                              {"argnums": (0, 1)}),
     "helper_rebinding_elements": ([(_vec(0.3, -1.2, 0.5), 0.7), (_vec(3.0, 4.0, -9.0), -5.0)],
                                   {"argnums": (0, 1)}),
+    "helper_rebinding_elements_of_a_view": ([(_vec(0.3, -1.2, 0.5),), (_vec(3.0, 4.0, -9.0),)],
+                                            {}),
 }
 
 

@@ -176,7 +176,7 @@ class Expressions:
                     st.kinds[obj] = kind
         item = self.element(base, st, sliced)
         if is_ndarray(kind) and (sliced or (kind[1] or 0) > len(parts)):
-            return Val(item.tokens, ("array", None))  # a view: an ndarray
+            return Val(item.tokens, ("array", _view_ndim(kind[1], parts, vals)))  # a view
         return item
 
     def ev_Slice(self, e, st):
@@ -291,3 +291,23 @@ class Expressions:
             tokens.add((("any",), True))
         fresh = st.alloc(node, None, tokens)
         return Val(fresh.tokens | tokens)
+
+
+def _view_ndim(ndim, parts, vals):
+    """The ndim of a basic-indexing view of an ``ndim``-d array by ``parts`` (slices,
+    integers, ``None``), or None when it is not known."""
+    if ndim is None:
+        return None
+    taken = added = 0
+    for part, val in zip(parts, vals):
+        if is_sliced(part):
+            taken += 1
+        elif isinstance(part, gast.Constant) and part.value is None:
+            added += 1
+        elif val.kind is not None and val.kind[0] == "int":
+            taken += 1
+            added -= 1
+        else:
+            return None
+    return ndim + added if taken <= ndim else None
+
