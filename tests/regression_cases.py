@@ -371,3 +371,12 @@ def _halves(u):
 
 def helper_rebinding_elements_of_a_view(x):  # x[::-1] was an array of unknown ndim: the
     return _halves(x[::-1]) + _halves(x[1:]) * x[0]  # call was refused as a write into x
+
+
+def owned_view_in_branch(x, c):  # the branch's first contribution bx = unreduce(...) (a
+    t = c                        # read-only view, or another adjoint) was then added into
+    if x[0, 0] < 100.0:          # in place: bx[0] += ... (a crash, or a wrong gradient)
+        b = x[0]
+        a = np.sum(x, axis=0)
+        t = np.sum(a * b) * c
+    return t

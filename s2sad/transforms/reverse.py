@@ -104,6 +104,7 @@ class Reverse:
             self.owned.discard(self._adjoint_of[expr.id])  # now shared
         if name not in self.defined:
             self.defined.add(name)
+            self.owned.discard(name)  # whatever an earlier path made, this is the buffer
             if self._is_call(expr, "unslice") or self._is_call(expr, "zeros_like"):
                 self.owned.add(name)
             return assign(target, expr)
@@ -255,13 +256,16 @@ class Reverse:
             self.overwritten = overwritable(stmt) | (written([stmt]) & upward_exposed([stmt]))
         needed = self.contributed(stmt) & upward_exposed([stmt]) - self.defined
         scalar = {v for v in needed if self.classes and self.classes.same(v, SCALAR)}
-        self.owned = (self.owned - self.overwritten) | (needed - scalar)
+        self.owned = self.owned - self.overwritten
         targets = {stmt.target.id} if isinstance(stmt, gast.For) else set()
         entry = set(self.defined)
         if isinstance(stmt, gast.If):
             # each branch starts the adjoints it adds to (bx = ...) and pads the
-            # others with zeros at its end: no zeros-then-add when both branches add
+            # others with zeros at its end: no zeros-then-add when both branches add.
+            # Such an adjoint may be a view or another adjoint (bx = unreduce(g, x)):
+            # not owned, so nothing adds into it in place
             return [], (top, entry, targets, set(self.owned), entry | needed)
+        self.owned |= needed - scalar  # started with zeros below
         inits = [assign(self.adj(v), self.zeros(v)) for v in sorted(needed)]
         for init in inits:
             setanno(init, "origin", _NO_COMMENT)
