@@ -380,3 +380,24 @@ def owned_view_in_branch(x, c):  # the branch's first contribution bx = unreduce
         a = np.sum(x, axis=0)
         t = np.sum(a * b) * c
     return t
+
+
+_M22 = np.array([[1.0, 0.5], [-0.5, 2.0]])
+
+
+def global_view_chain_in_loop(x):  # _M22.T.T is a new object each time: the aliasing
+    ys = []                          # analysis of a loop over it never converged
+    for i in range(2):
+        x = x * _M22.T.T.ravel() ** 3
+        ys.append(x)
+    return np.sum(ys[0] * ys[1])
+
+
+def _decay(s, M):
+    s -= np.exp(0.01 * s)
+    return np.arctan(0.1 * s) * np.ones(2)
+
+
+def helper_in_a_comprehension(x):  # the run-time guard for the call was put before the
+    H = np.stack([_decay(xi, np.full((2, 3), xi)) for xi in x])  # statement: NameError xi
+    return np.sum(H * H)

@@ -115,7 +115,7 @@ class Expressions:
             and root.id not in self.outer
 
     def ev_Attribute(self, e, st):
-        if self.free_chain(e):
+        if self.free_chain(e) and self.stable(e):
             try:
                 return self.global_val(resolve(e, self.namespace), unparse(e))
             except KeyError:
@@ -127,6 +127,15 @@ class Expressions:
             return self.view(e, base, st, base.kind[1] if base.kind else None)
         return self.element(base, st)
 
+    def stable(self, node):
+        """True if the free name or attribute chain ``node`` is the same object each time
+        it is read (``np.pi``, ``MODEL.layer``), not a new one (``W.T``, a new view of
+        ``W``'s memory each time: analysed as a view of ``W``)."""
+        try:
+            return resolve(node, self.namespace) is resolve(node, self.namespace)
+        except KeyError:
+            return True
+
     def view(self, node, val, st, ndim=None):
         """A value that may be (a view of) ``val``'s memory."""
         kind = val.kind
@@ -136,11 +145,18 @@ class Expressions:
             return st.alloc(node, kind or ("numeric", ndim))
         return Val({(o, False) for o, _ in val.tokens}, kind)
 
-    def element(self, val, st, sliced=False):
-        """An element (or slice) read from ``val``."""
+    def element(self, val, st, sliced=False, iterating=False):
+        """An element (or slice) read from ``val`` (``iterating``: an element a loop over
+        it takes: a number for a 1-d array, a row view of an n-d one)."""
         tokens, kind = set(), "-"
         for obj, exact in val.tokens:
             k = self.kind_of(obj, st)
+            if iterating and k is not None and k[0] == "array" and k[1]:
+                row = ("scalar", 0) if k[1] == 1 else ("array", k[1] - 1)
+                if k[1] > 1:
+                    tokens.add((obj, False))
+                kind = row if kind == "-" else kjoin(kind, row)
+                continue
             if k is not None and k[0] in ("array", "numeric"):
                 tokens.add((obj, False))
                 kind = kjoin(kind, ("numeric", None)) if kind != "-" else ("numeric", None)
@@ -262,12 +278,14 @@ class Expressions:
     def ev_ListComp(self, e, st):
         saved = {}
         for gen in e.generators:
-            item = self.element(self.ev(gen.iter, st), st)
+            item = self.element(self.ev(gen.iter, st), st, iterating=True)
+            simple = isinstance(gen.target, gast.Name)
             for node in astwalk.walk(gen.target):
                 if isinstance(node, gast.Name):
                     saved.setdefault(node.id, st.env.get(node.id))
                     st.kill(node.id)
-                    st.env[node.id] = Val(item.tokens | self.element(item, st).tokens)
+                    st.env[node.id] = item if simple else Val(
+                        item.tokens | self.element(item, st).tokens)
             for cond in gen.ifs:
                 self.ev(cond, st)
         elt = self.ev(e.elt, st)

@@ -39,7 +39,8 @@ class Calls:
             if id(func) in self.made:
                 return self.apply(e, self.made[id(func)], args, kws, st)
             return self.conservative(e, args + list(kws.values()), st, external=True)
-        if isinstance(func, gast.Attribute) and not self.free_chain(func):
+        if isinstance(func, gast.Attribute) and not (self.free_chain(func)
+                                                     and self.stable(func.value)):
             return self.method(e, self.ev(func.value, st), func.attr, args, kws, st)
         try:
             obj = resolve(func, self.namespace)

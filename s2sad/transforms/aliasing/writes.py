@@ -270,6 +270,41 @@ class Writes:
         safe = () if func is None else tuple(
             n for n in range(4) if param not in self.summary_of(
                 func, {param: ("array", n)}).mutated)
+        scoped = _scoped_names(site.stmt)
+        if scoped & {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)}:
+            # the guard goes before the statement, where a comprehension's variable is
+            # not bound: test what it iterates over (elements of a 1-d array are numbers,
+            # rows of an n-d one (n-1)-d views)
+            source = _iterated(site.stmt, node)
+            if source is None or scoped & {n.id for n in astwalk.walk(source)
+                                           if isinstance(n, gast.Name)}:
+                raise error
+            node, safe = source, (1,) + tuple(n + 1 for n in safe if n >= 1)
         site.pre_guard = (node, error, safe)
         return self.install(site.stmt, site.block)
+
+
+def _scoped_names(stmt):
+    """Names bound inside ``stmt`` by comprehensions and lambdas (not visible before it)."""
+    names = set()
+    for node in astwalk.walk(stmt):
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            for gen in node.generators:
+                names |= {n.id for n in astwalk.walk(gen.target) if isinstance(n, gast.Name)}
+        elif isinstance(node, gast.Lambda):
+            names |= {a.id for a in node.args.args}
+    return names
+
+
+def _iterated(stmt, node):
+    """What the comprehension in ``stmt`` whose (simple) target is the name ``node``
+    iterates over, or None."""
+    if not isinstance(node, gast.Name):
+        return None
+    for sub in astwalk.walk(stmt):
+        if isinstance(sub, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            for gen in sub.generators:
+                if isinstance(gen.target, gast.Name) and gen.target.id == node.id:
+                    return gen.iter
+    return None
 
