@@ -401,3 +401,11 @@ def _decay(s, M):
 def helper_in_a_comprehension(x):  # the run-time guard for the call was put before the
     H = np.stack([_decay(xi, np.full((2, 3), xi)) for xi in x])  # statement: NameError xi
     return np.sum(H * H)
+
+
+def early_return_then_array(a):  # grad(grad): the adjoint of the first-order code's
+    if not (a < 0.0):              # retval (None on the other path) was added with +
+        return np.tanh(a)
+    h = np.zeros(6)
+    h[1:] += a
+    return np.mean(h * h)

@@ -113,7 +113,9 @@ class Reverse:
             g, _, index = expr.args
             value = gast.Call(func=load(self.ctx.imports.runtime("add_at")),
                               args=[load(target), index, g], keywords=[])
-        elif name in self.containers:
+        elif name in self.containers or name in self.unbound or name in self.maybe_none():
+            # add_grad: containers add elementwise, and the adjoint of a variable that
+            # may hold None on the path taken (x = None; if c: x = ...) is None there
             value = gast.Call(func=load(self.ctx.imports.runtime("add_grad")),
                               args=[load(target), expr], keywords=[])
             self.owned.discard(name)
@@ -121,6 +123,16 @@ class Reverse:
             value = gast.BinOp(left=load(target), op=gast.Add(), right=expr)
             self.owned.add(name)  # `+` makes a new array
         return assign(target, value)
+
+    def maybe_none(self):
+        """Names the function assigns ``None`` somewhere (then maybe something else)."""
+        found = getattr(self, "_maybe_none", None)
+        if found is None:
+            found = self._maybe_none = {
+                t.id for stmt in getattr(self, "statements", ()) for n in astwalk.walk(stmt)
+                if isinstance(n, gast.Assign) and isinstance(n.value, gast.Constant)
+                and n.value.value is None for t in n.targets if isinstance(t, gast.Name)}
+        return found
 
     def _is_call(self, expr, helper):
         return (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
