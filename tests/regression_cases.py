@@ -409,3 +409,10 @@ def early_return_then_array(a):  # grad(grad): the adjoint of the first-order co
     h = np.zeros(6)
     h[1:] += a
     return np.mean(h * h)
+
+
+def zip_of_one_array_swapped(a, x):  # zip(x, x): the two buffers of the adjoints of the
+    for el, t_ in zip(x, x):          # sequences were merged by CSE (zeros_like twice),
+        t_ = el                       # then added into in place: gradient 2 instead of 1
+        a, t_ = t_, a
+    return np.arctan2(a, 1.0 + a ** 2)

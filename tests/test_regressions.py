@@ -87,6 +87,8 @@ CASES = {
                                   {}),
     "helper_in_a_comprehension": ([(_vec(0.3, -1.2, 0.5),), (_vec(30.0, 4.0, -90.0),)], {}),
     "early_return_then_array": ([(-0.7,), (0.5,), (-12.0,), (9.0,)], {"third": True}),
+    "zip_of_one_array_swapped": ([(0.644, _vec(-0.09, 1.02, -0.48)),
+                                  (-9.0, _vec(3.0, -4.0, 20.0))], {}),
 }
 
 

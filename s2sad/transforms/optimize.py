@@ -265,20 +265,24 @@ def _reads(node):
             and isinstance(n.ctx, gast.Load)]
 
 
-def common_subexpressions(body, namespace, available=None, counts=None):
+def common_subexpressions(body, namespace, available=None, counts=None, mutated=None):
     """Reuse an earlier result: ``y = x[i]`` after ``t = x[i]`` becomes ``y = t``
     when neither ``x``, ``i`` nor ``t`` changed in between (copy propagation then
     removes the copy).  Branch bodies see what was computed before the branch;
-    loop bodies start afresh.  Only side-effect-free values are reused."""
+    loop bodies start afresh.  Only side-effect-free values are reused, and never
+    for a buffer written in place (``bx = zeros_like(x)`` twice are two buffers that
+    ``add_at`` and ``bx[i] += g`` change apart)."""
     if counts is None:
         counts = _assign_counts(body)
+    if mutated is None:
+        mutated = _mutated_in_place(body, namespace)
     available = dict(available or {})
     for stmt in body:
         if isinstance(stmt, gast.If):
-            common_subexpressions(stmt.body, namespace, available, counts)
-            common_subexpressions(stmt.orelse, namespace, available, counts)
+            common_subexpressions(stmt.body, namespace, available, counts, mutated)
+            common_subexpressions(stmt.orelse, namespace, available, counts, mutated)
         elif isinstance(stmt, (gast.For, gast.While)):
-            common_subexpressions(stmt.body, namespace, {}, counts)
+            common_subexpressions(stmt.body, namespace, {}, counts, mutated)
         if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name)
                 and isinstance(stmt.value, (gast.Subscript, gast.BinOp, gast.UnaryOp,
@@ -287,7 +291,8 @@ def common_subexpressions(body, namespace, available=None, counts=None):
             key = gast.dump(stmt.value)
             target = stmt.targets[0].id
             earlier = available.get(key)
-            if earlier is not None and counts.get(target) == 1:
+            if earlier is not None and counts.get(target) == 1 and not (
+                    {target, earlier[0]} & mutated):
                 stmt.value = gast.Name(id=earlier[0], ctx=gast.Load(), annotation=None,
                                        type_comment=None)
         changed = {n.id for n in astwalk.walk(stmt) if isinstance(n, gast.Name)
@@ -306,6 +311,24 @@ def common_subexpressions(body, namespace, available=None, counts=None):
             if target not in reads:
                 available.setdefault(gast.dump(stmt.value), (target, reads))
     return body
+
+
+def _mutated_in_place(body, namespace):
+    """Names whose value the code changes in place: the buffer of ``add_at``, the
+    target of ``x += v`` and ``x[i] = v``."""
+    out = set()
+    for stmt in body:
+        for node in astwalk.walk(stmt):
+            if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                out.add(node.target.id)
+            elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name):
+                out.add(node.value.id)
+            elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                  and namespace.get(node.func.id) is runtime.add_at and node.args
+                  and isinstance(node.args[0], gast.Name)):
+                out.add(node.args[0].id)
+    return out
 
 
 def propagate_copies(body, keep=()):
