@@ -27,6 +27,8 @@ from .dataflow import (has_own_break, overwritable, prefixes, read, statements, 
 from .ops import classify, missing_rule, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts
+from .tape import live_reads as _live_reads, marker as _marker
+from .tape import replace_markers as _replace_markers
 
 
 def load(name):
@@ -543,38 +545,6 @@ def _reads_of(stmts):
     return read(stmts)
 
 
-def _live_reads(stmts, wanted):
-    """Names ``stmts`` read, but not the tests and loop headers of compound statements
-    that hold nothing but tape markers for names outside ``wanted`` (they vanish)."""
-    names = set()
-    for stmt in stmts:
-        mark = getanno(stmt, "tape")
-        if mark is not None:
-            continue
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            inner = _live_reads(stmt.body + stmt.orelse, wanted)
-            if inner or _has_live(stmt.body + stmt.orelse, wanted):
-                head = stmt.test if not isinstance(stmt, gast.For) else stmt.iter
-                names |= inner | read([gast.Expr(value=head)])
-            continue
-        names |= read([stmt])
-    return names
-
-
-def _has_live(stmts, wanted):
-    """``stmts`` hold code, or a tape marker of a name in ``wanted``."""
-    for stmt in stmts:
-        mark = getanno(stmt, "tape")
-        if mark is None:
-            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-                return True
-            if _has_live(stmt.body + stmt.orelse, wanted):
-                return True
-        elif mark[0] != "init" and mark[1] in wanted:
-            return True
-    return False
-
-
 def _cheap(value, classes, namespace):
     """Cheap to evaluate again: indexing, attributes, comparisons, and arithmetic
     or ufuncs on numbers (on arrays they cost a pass over the data: tape those)."""
@@ -601,35 +571,3 @@ def _cheap(value, classes, namespace):
 
 
 _NO_COMMENT = gast.Pass()  # origin of statements that get no "Grad of" comment
-
-
-def _marker(kind, name, region):
-    node = gast.Expr(value=gast.Constant(value=None, kind=None))
-    setanno(node, "tape", (kind, name, region))
-    return node
-
-
-def _replace_markers(stmts, needed, push, pop):
-    out = []
-    for stmt in stmts:
-        mark = getanno(stmt, "tape")
-        if mark is not None:
-            kind, name, region = mark
-            wanted = needed.get(region, set())
-            if kind == "init":
-                overwritten, existing = getanno(stmt, "tape_init")
-                out.extend(assign(v, gast.Constant(value=None, kind=None))
-                           for v in sorted((wanted & overwritten) - existing))
-            elif name in wanted:
-                new = push(name) if kind == "push" else pop(name)
-                setanno(new, "origin", getanno(stmt, "origin"))
-                out.append(new)
-            continue
-        for field in ("body", "orelse"):
-            block = getattr(stmt, field, None)
-            if isinstance(block, list) and block:
-                setattr(stmt, field, _replace_markers(block, needed, push, pop)
-                        or [gast.Pass()])
-        out.append(stmt)
-    return out
-
