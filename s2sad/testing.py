@@ -13,6 +13,7 @@ Responsibility: compare what s2sad computes with central finite differences.
 Everything is evaluated in float64 (complex128): float32 inputs are widened first,
 since finite differences in single precision are too noisy to judge a rule.
 """
+import copy
 import inspect
 from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -230,6 +231,8 @@ def numerical_grad(f: Callable, args: Sequence[Any],
       argnums: int or tuple, as in :func:`s2sad.grad` (same return structure).
       eps: the step.
 
+    ``f`` is called on fresh copies of ``args`` each time (it may write into them).
+
     Returns:
       The gradient, shaped like :func:`s2sad.grad`'s: one value with the structure of
       the argument for an int ``argnums``, a tuple for a tuple. For a complex leaf
@@ -265,9 +268,12 @@ def numerical_grad(f: Callable, args: Sequence[Any],
                         x = base.copy()
                         x[k] = x[k] + sign * eps * step
                         new_leaf = x if isinstance(leaf, np.ndarray) else type(leaf)(x[()])
-                        call = list(args)
+                        # on copies: a function that writes into its arguments (NumPy
+                        # allows it) must not change the point of later evaluations
+                        call = copy.deepcopy(list(args))
                         call[i] = pytree.unflatten(
-                            treedef, leaves[:j] + [new_leaf] + leaves[j + 1:])
+                            treedef, [copy.deepcopy(v) for v in leaves[:j]] + [new_leaf]
+                            + [copy.deepcopy(v) for v in leaves[j + 1:]])
                         values.append(float(np.real(f(*call))))
                     partial = (values[0] - values[1]) / (2.0 * eps)
                     g[k] += partial if step == 1.0 else -1j * partial

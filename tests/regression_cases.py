@@ -416,3 +416,15 @@ def zip_of_one_array_swapped(a, x):  # zip(x, x): the two buffers of the adjoint
         t_ = el                       # then added into in place: gradient 2 instead of 1
         a, t_ = t_, a
     return np.arctan2(a, 1.0 + a ** 2)
+
+
+def argument_written_in_a_loop(W, x):  # x[0] = ... in a loop: the loop did not count as
+    M = np.outer(x, x)                  # changing x, so the backward of np.outer read the
+    for col in W:                       # x the loop left (wrong gradient)
+        x[0] = np.tanh(0.1 * col[0])
+    return np.sum(x) + np.mean(M)
+
+
+def norm_of_a_clipped_vector(a):  # jvp: the norm's tangent at a zero vector was 0 / 0
+    u = np.maximum(a * np.ones(3), 0.0)
+    return np.linalg.norm(u) + 2.0 * a

@@ -315,7 +315,7 @@ class ANF:
         restore what its own backward sweep reads."""
         if self.depth:
             return
-        for name in sorted(_written([s])):
+        for name in sorted(_changed([s])):
             current = self.renames.get(name, name)
             if name in self.defined and (current in self.read or current in self.computed):
                 if current not in self.bound:  # assigned on some paths only: bind it first
@@ -656,6 +656,36 @@ def _written(stmts):
     """Names stored anywhere in ``stmts``."""
     return {n.id for s in stmts for n in astwalk.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _changed(stmts):
+    """Names whose value ``stmts`` (not yet in ANF) may change: those stored, and those
+    written through a subscript (``x[0] = v`` rebinds ``x`` to a new value in ANF) or a
+    list or dict method (``ys.append(v)``)."""
+    out = set()
+    for s in stmts:
+        for n in astwalk.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+            elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+                out.add(_root_name(n))
+            elif (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                  and n.func.attr in _MUTATING_METHODS):
+                out.add(_root_name(n.func))
+    out.discard(None)
+    return out
+
+
+_MUTATING_METHODS = frozenset(("append", "extend", "insert", "pop", "remove", "clear",
+                               "update", "setdefault", "popitem", "sort", "reverse"))
+
+
+def _root_name(node):
+    """The name at the root of ``x[i][j]`` / ``x.a.b`` (None if there is none)."""
+    node = node.value
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
 
 
 def _stored_names(target):
