@@ -428,3 +428,10 @@ def argument_written_in_a_loop(W, x):  # x[0] = ... in a loop: the loop did not 
 def norm_of_a_clipped_vector(a):  # jvp: the norm's tangent at a zero vector was 0 / 0
     u = np.maximum(a * np.ones(3), 0.0)
     return np.linalg.norm(u) + 2.0 * a
+
+
+def hoisted_out_of_a_loop_second_order(a, x):  # grad(grad): a loop with no adjoint work
+    if a <= 0.3:                                 # dropped the zeros of the adjoints it
+        for i in range(3):                       # starts (NameError: bmultiply__t2)
+            x = np.multiply((a * np.ones(6))[::-1], np.log(1.0 + np.full(6, a) ** 2))[3:]
+    return np.mean(x)

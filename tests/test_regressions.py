@@ -94,6 +94,9 @@ CASES = {
                                     (np.full((2, 3), 9.0), _vec(-10.0, 4.0, 30.0))],
                                    {"argnums": (0, 1)}),
     "norm_of_a_clipped_vector": ([(-1.0,), (0.7,), (-30.0,), (25.0,)], {}),
+    "hoisted_out_of_a_loop_second_order": ([(0.1, _vec(0.5, 1.0, 2.0)),
+                                            (-3.4, _vec(2.5, 5.8, -9.0))],
+                                           {"argnums": 0, "third": True}),
 }
 
 

@@ -361,7 +361,8 @@ class Reverse:
             primal = gast.While(test=stmt.test, body=body_p, orelse=[])
         primal = ([assign(count, gast.Constant(value=0, kind=None))] if count else []) + [primal]
         if not body_a:  # (tape markers count: a pop must stay with its push)
-            return self.leave(state, primal, [])
+            # the adjoints the loop would add to are defined from here on: keep their zeros
+            return self.leave(state, primal, inits)
         if target and target in _reads_of(body_a):
             seq = stmt.iter if count is None else gast.Subscript(
                 value=stmt.iter, slice=gast.Slice(lower=None, upper=load(count), step=None),
