@@ -435,3 +435,21 @@ def hoisted_out_of_a_loop_second_order(a, x):  # grad(grad): a loop with no adjo
         for i in range(3):                       # starts (NameError: bmultiply__t2)
             x = np.multiply((a * np.ones(6))[::-1], np.log(1.0 + np.full(6, a) ** 2))[3:]
     return np.mean(x)
+
+
+def while_break_before_the_test(x, y):  # the while test is evaluated again after the
+    H = np.zeros((3, 2))                   # desugared `if broke: break`: the iteration
+    for i in range(2):                     # that breaks pushed less than the backward
+        H[0, 1] = x[i] * np.sum(y)         # sweep popped (tape out of step)
+    ys = []
+    for t_ in x:
+        ys.append(np.var(sum([H for xv in y])))
+    t = sum(ys)
+    j = 0
+    while j < 2 and (t > 0.0 and np.sum(t * np.ones(4)) > 0.3):
+        j += 1
+        if j == 1:
+            if np.max(H) > 1.0:
+                break
+    M = np.stack([np.array([t_1, t]) for t_1 in x])
+    return M.sum()

@@ -97,6 +97,9 @@ CASES = {
     "hoisted_out_of_a_loop_second_order": ([(0.1, _vec(0.5, 1.0, 2.0)),
                                             (-3.4, _vec(2.5, 5.8, -9.0))],
                                            {"argnums": 0, "third": True}),
+    "while_break_before_the_test": ([(_vec(-0.03, 8.24, -8.05), _vec(7.5, 7.77, -6.04, -2.09)),
+                                     (_vec(0.1, 0.2, 0.3), _vec(0.1, -0.2, 0.3, 0.1))],
+                                    {"argnums": (0, 1)}),
 }
 
 

@@ -296,7 +296,21 @@ class ANF:
                                                    annotation=None, type_comment=None)],
                                 value=s.test, type_comment=None)
             gast.copy_location(again, s)
-            body = self.body(s.body + [again])
+            stmts = list(s.body)
+            last = stmts[-1] if stmts else None
+            if (isinstance(last, gast.If) and isinstance(last.test, gast.Name)
+                    and not last.orelse and len(last.body) == 1
+                    and isinstance(last.body[0], gast.Break)):
+                # the desugared `if broke: break` stays last (an iteration that breaks
+                # is then a whole one for the tape), and the test is evaluated again
+                # only if the loop goes on, as Python does
+                again = gast.copy_location(gast.If(
+                    test=gast.UnaryOp(op=gast.Not(), operand=_load(last.test.id)),
+                    body=[again], orelse=[]), s)
+                stmts = stmts[:-1] + [again, last]
+            else:
+                stmts.append(again)
+            body = self.body(stmts)
         else:
             test = self.load_atom(s.test)
             body = self.body(s.body)
