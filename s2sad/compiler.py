@@ -572,6 +572,7 @@ def _bind_statics(parsed, fdef, statics):
     stored = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
               and isinstance(n.ctx, gast.Store)}
     taken = local_names(fdef) | set(parsed.namespace)
+    bound = []
     for position, func in statics:
         if isinstance(position, str):  # a keyword-only parameter
             if position not in keyword_only:
@@ -590,6 +591,11 @@ def _bind_statics(parsed, fdef, statics):
         parsed.namespace[name] = func
         for stmt in fdef.body:
             _rename_reads(stmt, param, name)
+        bound.append(func)
+    if bound:  # one derivative per function argument: each its own generated names
+        parts = [stem(v) for f in bound for v in (
+            f.values() if isinstance(f, dict) else f if isinstance(f, tuple) else (f,))]
+        fdef.name = "%s_with_%s" % (fdef.name, "_".join(parts[:3]))
 
 
 def _rename_reads(node, old, new):

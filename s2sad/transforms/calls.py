@@ -56,6 +56,21 @@ def resolve(node, namespace):
     raise KeyError(node)
 
 
+def resolve_free(node, namespace, is_local):
+    """The live object a free name or attribute chain (``np.tanh``, ``ACTS``) names, or
+    None when ``node`` is not one, starts at a local (``is_local(name)``) or names
+    nothing."""
+    root = node
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    if not isinstance(root, gast.Name) or is_local(root.id):
+        return None
+    try:
+        return resolve(node, namespace)
+    except (KeyError, AttributeError):
+        return None
+
+
 def is_function(value):
     """True for a value a table may hold as a function (anything callable that is not
     array data)."""
@@ -190,14 +205,8 @@ def _known_function(ctx, node):
         if not elts or any(e is None or isinstance(e, (tuple, dict)) for e in elts):
             return None
         return frozen_table(elts)
-    root = node
-    while isinstance(root, gast.Attribute):
-        root = root.value
-    if not isinstance(root, gast.Name) or ctx.is_local(root.id):
-        return None
-    try:
-        value = resolve(node, ctx.namespace)
-    except KeyError:
+    value = resolve_free(node, ctx.namespace, ctx.is_local)
+    if value is None:
         return None
     if isinstance(value, (list, tuple, dict)):
         return frozen_table(value)

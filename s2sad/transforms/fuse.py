@@ -18,7 +18,7 @@ import gast
 
 from .. import astwalk
 from .dataflow import blocks
-from .optimize import MUTATING_METHODS, is_pure, simplify_stmt
+from .optimize import MUTATING_METHODS, is_pure, name_counts as _counts, simplify_stmt
 
 _MAX_OPERATORS = 5  # larger fused expressions are harder to read than two lines
 
@@ -84,16 +84,6 @@ def return_copies(stmts, final):
                                     type_comment=None)).visit(final)
         del stmts[i]
     return stmts
-
-
-def _counts(stmts):
-    stores, loads = {}, {}
-    for stmt in stmts:
-        for node in astwalk.walk(stmt):
-            if isinstance(node, gast.Name):
-                counts = stores if isinstance(node.ctx, gast.Store) else loads
-                counts[node.id] = counts.get(node.id, 0) + 1
-    return stores, loads
 
 
 def _absorb_negations(stmts, namespace, after):

@@ -26,7 +26,7 @@ import functools
 import gast
 
 from .. import astwalk
-from .ops import resolve
+from .calls import resolve_free
 
 _BUILDERS = ("grad", "value_and_grad", "jacrev", "jacfwd", "hessian")
 
@@ -134,15 +134,7 @@ class _Folder(gast.NodeTransformer):
 
     def _static(self, node):
         """The live object ``node`` names if it does not depend on local values."""
-        root = node
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        if not isinstance(root, gast.Name) or self.local(root.id):
-            return None
-        try:
-            return resolve(node, self.namespace)
-        except (KeyError, AttributeError):
-            return None
+        return resolve_free(node, self.namespace, self.local)
 
     def _value(self, node):
         """``(True, value)`` for a compile-time value, else ``(False, None)``."""

@@ -342,7 +342,7 @@ def propagate_copies(body, keep=()):
     changed = True
     while changed:
         changed = False
-        stores, loads = _name_counts(body)
+        stores, loads = name_counts(body)
         written = _Written()
         for block in list(blocks(body)):
             while _drop_copy_back(block, stores, loads, written):
@@ -356,7 +356,7 @@ def propagate_copies(body, keep=()):
     return body
 
 
-def _name_counts(body):
+def name_counts(body):
     """``(stores, loads)``: how often each name is assigned and read in ``body``."""
     stores, loads = {}, {}
     for stmt in body:

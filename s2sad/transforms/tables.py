@@ -30,7 +30,7 @@ import keyword
 import gast
 
 from .. import astwalk
-from .calls import is_function, resolve
+from .calls import is_function, resolve_free
 
 __all__ = ["resolve_tables"]
 
@@ -285,15 +285,7 @@ def _literal_tables(fdef, namespace):
     def known(elt):
         if isinstance(elt, gast.Name) and elt.id in defs:
             return True
-        root = elt
-        while isinstance(root, gast.Attribute):
-            root = root.value
-        if not isinstance(root, gast.Name) or root.id in stores:
-            return False
-        try:
-            return is_function(resolve(elt, namespace))
-        except KeyError:
-            return False
+        return is_function(resolve_free(elt, namespace, stores.__contains__))
 
     allowed = set()  # loads that only index or iterate: fs[0], for g in fs, enumerate(fs)
     for node in astwalk.walk(fdef):
