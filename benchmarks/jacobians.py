@@ -141,7 +141,7 @@ def main(argv):
         calls.setdefault("jacfwd", {})["jax"] = lambda: jax.jacfwd(layer)(xj).block_until_ready()
         calls.setdefault("hessian", {})["jax"] = (
             lambda: jax.hessian(ros_j)(xrj).block_until_ready())
-    from s2sad.higher import seeded_gradient
+    from s2sad.api.standins import seeded_gradient
     row("jacrev tanh(A@x), n=100", lambda: jr(x, A), lambda: pullback_loop(tanh_layer, x, A),
         calls.get("jacrev", {}), sweeps(tanh_layer, "vjp"))
     row("jacfwd tanh(A@x), n=100", lambda: jf(x, A), lambda: pushforward_loop(tanh_layer, x, A),

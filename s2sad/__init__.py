@@ -17,21 +17,22 @@ Example
 __version__ = "0.1.0"
 
 from . import errors, pytree, rules  # noqa: E402
-from .api import float0, grad, source, value_and_grad, vjp  # noqa: E402
-from .jacobians import hessian, jacfwd, jacrev, jvp, linearize  # noqa: E402
+from .api import (  # noqa: E402
+    float0, grad, hessian, jacfwd, jacrev, jvp, linearize, source, value_and_grad, vjp,
+)
+from .compiler import clear_cache  # noqa: E402
 from .errors import (  # noqa: E402
     AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
     SourceUnavailableError, UnsupportedSyntaxError,
 )
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
+from . import testing  # noqa: E402  (s2sad.testing.check_grads after a plain import s2sad)
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",
-    "source", "float0",
+    "source", "float0", "clear_cache",
     "register_pytree_node", "register_dataclass",
     "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError",
     "NonScalarOutputError", "SourceUnavailableError", "RuleError", "InternalError",
-    "errors", "pytree", "rules", "__version__",
+    "errors", "pytree", "rules", "testing", "__version__",
 ]
-
-rules.load_builtin_rules()

@@ -19,7 +19,9 @@ from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, U
 
 import numpy as np
 
-from . import api, pytree
+from .api.checks import check_argnums, fun_name, leaf_dtype, resolve_argnums
+from .api.gradients import pullback_of
+from . import pytree
 
 __all__ = ["check_grads", "numerical_grad", "CheckResult"]
 
@@ -62,7 +64,7 @@ def _is_inexact(x):
 def _random_like(tree, rng):
     def draw(x):
         if not _is_inexact(x):
-            return np.zeros(np.shape(x), api._leaf_dtype(x))
+            return np.zeros(np.shape(x), leaf_dtype(x))
         shape = np.shape(x)
         value = rng.standard_normal(shape)
         if np.iscomplexobj(x):
@@ -143,16 +145,16 @@ def compare_vjp(f: Callable, args: Sequence[Any], argnums: Optional[Union[int, S
     if argnums is None:
         wrt = _default_argnums(args)
     else:
-        nums, _ = api._check_argnums(argnums, "check_grads")
-        wrt = api._resolve_argnums(nums, len(args), f, "check_grads")
+        nums, _ = check_argnums(argnums, "check_grads")
+        wrt = resolve_argnums(nums, len(args), f, "check_grads")
     rng = np.random.default_rng(seed)
-    out, _, pullback = api._pullback(f, args, wrt, has_aux=False, api_name="check_grads")
+    out, _, pullback = pullback_of(f, args, wrt, has_aux=False, api_name="check_grads")
     expected = f(*args)
     for got, want in zip(pytree.tree_leaves(out), pytree.tree_leaves(expected)):
         if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
             raise AssertionError(
                 "check_grads: the forward sweep of s2sad's derivative of %s returns %r, but "
-                "%s itself returns %r." % (api._fun_name(f), got, api._fun_name(f), want))
+                "%s itself returns %r." % (fun_name(f), got, fun_name(f), want))
     u = _random_like(out, rng)
     grads = _conj(pullback(_conj(u)))
     names = _param_names(f)
@@ -210,14 +212,14 @@ def check_grads(f: Callable, args: Sequence[Any],
     bad = [r for r in rows if not r.ok]
     if bad:
         lines = ["check_grads: s2sad's reverse-mode derivative of %s disagrees with central "
-                 "finite differences (random directions, seed %d):" % (api._fun_name(f), seed)]
+                 "finite differences (random directions, seed %d):" % (fun_name(f), seed)]
         for r in bad:
             lines.append(
                 "  argument %d%s: <v, vjp(u)> = %.10g but <J v, u> = %.10g "
                 "(error %.3g > tolerance %.3g)"
                 % (r.argnum, " (%r)" % r.name if r.name else "", r.analytic, r.numeric,
                    r.error, r.tolerance))
-        lines.append("A derivative rule used by %s is probably wrong." % api._fun_name(f))
+        lines.append("A derivative rule used by %s is probably wrong." % fun_name(f))
         raise AssertionError("\n".join(lines))
 
 
@@ -246,9 +248,9 @@ def numerical_grad(f: Callable, args: Sequence[Any],
       >>> np.round(numerical_grad(f, (np.array([1.0, 2.0]),)), 6)
       array([2., 4.])
     """
-    nums, single = api._check_argnums(argnums, "numerical_grad")
+    nums, single = check_argnums(argnums, "numerical_grad")
     args = tuple(_widen(a) for a in args)
-    wrt = api._resolve_argnums(nums, len(args), f, "numerical_grad")
+    wrt = resolve_argnums(nums, len(args), f, "numerical_grad")
     results = []
     for i in wrt:
         leaves, treedef = pytree.flatten(args[i])

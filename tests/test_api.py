@@ -13,7 +13,7 @@ import pytest
 
 import s2sad
 from s2sad import compiler, pytree
-from s2sad.api import _finalize, _Owner
+from s2sad.api.results import Owner, finalize_grads
 from s2sad.rules import d
 
 Params = collections.namedtuple("Params", "w b")
@@ -536,17 +536,17 @@ def test_second_call_does_not_retransform():
 
 
 def test_each_new_shape_is_specialised_up_to_a_limit():
-    from s2sad import api
+    from s2sad.api import compiling
 
     def fresh(x):
         return np.sum(np.sin(x))
 
     f = s2sad.grad(fresh)
     count = compiler.stats["transforms"]
-    for n in range(1, api._MAX_SPECIALISED + 4):
+    for n in range(1, compiling.MAX_SPECIALISED + 4):
         np.testing.assert_allclose(f(np.full(n, 0.5)), np.cos(np.full(n, 0.5)))
     # one specialised compilation per shape, then one shared by every later shape
-    assert compiler.stats["transforms"] - count == api._MAX_SPECIALISED + 1
+    assert compiler.stats["transforms"] - count == compiling.MAX_SPECIALISED + 1
 
 
 def test_core_cache_returns_the_same_derivative():
@@ -790,7 +790,7 @@ def test_subclass_of_dict_is_a_leaf():
 
 def test_finalize_none_gives_zeros_like_the_primal():
     primal = {"a": np.ones(3, np.float32), "b": 2.0, "c": (np.ones(2),), "n": None}
-    g = _finalize(None, primal, _Owner((primal,)))
+    g = finalize_grads(None, primal, Owner((primal,)))
     assert g["a"].dtype == np.float32 and np.all(g["a"] == 0)
     assert g["b"] == 0.0 and type(g["b"]) is float
     assert g["n"] is None
@@ -799,31 +799,33 @@ def test_finalize_none_gives_zeros_like_the_primal():
 def test_finalize_broadcast_view_becomes_an_owned_array():
     primal = np.ones(3, np.float32)
     view = np.broadcast_to(np.float64(1.5), (3,))
-    g = _finalize(view, primal, _Owner((primal,)))
+    g = finalize_grads(view, primal, Owner((primal,)))
     assert g.flags.writeable and g.dtype == np.float32
     np.testing.assert_array_equal(g, [1.5, 1.5, 1.5])
 
 
 def test_finalize_scalar_for_an_array_leaf_is_broadcast():
-    g = _finalize(2.0, np.ones((2, 2)), _Owner(()))
+    g = finalize_grads(2.0, np.ones((2, 2)), Owner(()))
     assert g.shape == (2, 2) and np.all(g == 2.0)
 
 
 def test_finalize_copies_an_alias_of_an_input():
     x = np.arange(3.0)
-    g = _finalize(x, np.zeros(3), _Owner((x,)))
+    g = finalize_grads(x, np.zeros(3), Owner((x,)))
     assert g is not x and not np.shares_memory(g, x)
 
 
 def test_finalize_integer_leaf_gives_float0():
-    g = _finalize(np.ones(2), np.array([1, 2]), _Owner(()))
+    g = finalize_grads(np.ones(2), np.array([1, 2]), Owner(()))
     assert g.dtype == s2sad.float0 and g.shape == (2,)
 
 
 # --- docstring examples --------------------------------------------------------------
 
-@pytest.mark.parametrize("module", ["s2sad", "s2sad.api", "s2sad.jacobians", "s2sad.pytree",
-                                    "s2sad.testing", "s2sad.cli"])
+@pytest.mark.parametrize("module", ["s2sad", "s2sad.api.gradients", "s2sad.api.forward",
+                                    "s2sad.api.jacobians", "s2sad.api.hessian",
+                                    "s2sad.api.source", "s2sad.pytree", "s2sad.testing",
+                                    "s2sad.cli"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

@@ -308,7 +308,6 @@ def test_the_error_is_a_syntax_error_with_a_caret(assert_rejects):
 # --- calls s2sad cannot differentiate ------------------------------------------------
 
 def test_missing_rule_names_the_call_site(assert_rejects):
-    rules.load_builtin_rules()
     assert rules.lookup_adjoint(np.linalg.eigvals) is None
     err = assert_rejects("""
         import numpy as np

@@ -1,6 +1,6 @@
 """Exact-output tests of individual passes on tiny functions (Tangent's test_anf.py).
 
-Each test parses a small function with :func:`s2sad.parsing.parse_function`, runs one
+Each test parses a small function with :func:`s2sad.compiler.parsing.parse_function`, runs one
 pass and compares the unparsed result line by line, so a change in a pass's output
 shape shows up here before it shows up in a golden file.  The contracts tested are
 the ones the modules' docstrings state.
@@ -11,8 +11,8 @@ import textwrap
 import gast
 import numpy as np
 
-from s2sad.naming import Namer
-from s2sad.parsing import local_names, parse_function
+from s2sad.compiler.parsing import parse_function
+from s2sad.transforms.naming import Namer, local_names
 from s2sad.transforms.activity import active_variables
 from s2sad.transforms.anf import anf
 from s2sad.transforms.dataflow import definitely_assigned, overwritable, upward_exposed

@@ -18,12 +18,11 @@ import pytest
 from s2sad import rules, runtime
 from s2sad.rules import attribute, method
 
-rules.load_builtin_rules()
 
 
 def _all_rules():
     found = {}
-    for table in (rules._ADJOINTS, rules._TANGENTS):
+    for table in (rules.registry._ADJOINTS, rules.registry._TANGENTS):
         for rule in table.values():
             found[(rule.kind, rule.filename, rule.lineno)] = rule
     return sorted(found.values(), key=lambda r: (r.filename, r.lineno))

@@ -11,9 +11,10 @@ import operator
 
 import numpy as np
 
-from . import adjoint, d, nondifferentiable, tangent
-from ..runtime import (abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base,
-                       unbroadcast, xlogy)
+from .registry import adjoint, d, nondifferentiable, tangent
+from ..runtime import (
+    abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base, unbroadcast, xlogy,
+)
 
 # --- elementwise unary ---
 

@@ -17,14 +17,12 @@ import operator
 
 import numpy as np
 
-from . import adjoint, attribute, d, linear, method, nondifferentiable, tangent
+from .registry import adjoint, attribute, d, linear, method, nondifferentiable, tangent
 from ..runtime import (
     abs_sign, add_grad, astype_like, broadcast_like, clip_mask, dot_adjoint_a, dot_adjoint_b,
     fill_zeros, invert_axes, matmul_adjoint_a, matmul_adjoint_b, method_axes, tie_share,
-    unbroadcast,
-    unconcatenate, unpack_like, unreduce, unreduce_extremum, unreduce_mean, unreduce_prod,
-    unslice, unstack,
-    xlogy, zeros_like,
+    unbroadcast, unconcatenate, unpack_like, unreduce, unreduce_extremum, unreduce_mean,
+    unreduce_prod, unslice, unstack, xlogy, zeros_like,
 )
 
 # --- elementwise unary ---

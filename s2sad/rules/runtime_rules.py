@@ -13,12 +13,12 @@ import builtins
 
 import numpy as np
 
-from . import adjoint, d, linear, nondifferentiable, tangent
+from .registry import adjoint, d, linear, nondifferentiable, tangent
 from ..runtime import (
     abs_sign, embed_list, extremum_parts, extremum_tangent, item_at, item_of, log_base,
-    no_complex_curvature, prod_curvature, restack, sequence_adjoint, slice_list,
-    split_list, spread, tail_list, unattr, unbroadcast, unitem, unreduce, unreduce_prod,
-    unrestack, unslice, unspread, xlogy,
+    no_complex_curvature, prod_curvature, restack, sequence_adjoint, slice_list, split_list,
+    spread, tail_list, unattr, unbroadcast, unitem, unreduce, unreduce_prod, unrestack, unslice,
+    unspread, xlogy,
 )
 
 # --- sums and lists ---

@@ -9,7 +9,7 @@ branches: a variable is active if any assignment to it is.
 """
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules
 from .ops import classify
 

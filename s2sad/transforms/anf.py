@@ -29,11 +29,10 @@ import functools
 
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules, runtime
-from ..annotations import getanno, setanno
-from .inline import (FunctionValue, comprehension, function_value, inline_call,
-                     map_comprehension)
+from ..syntax.annotations import getanno, setanno
+from .inline import FunctionValue, comprehension, function_value, inline_call, map_comprehension
 from .ops import classify, index_expr, resolve
 
 class ANF:

@@ -16,34 +16,20 @@ by the table below (:data:`REWRITES`).  Anything outside it raises
 """
 import ast
 import copy
-import functools
 
 import gast
 import numpy as np
 
-from .. import astwalk
-from .. import batched as batched_module
+from ..syntax import astwalk
+from ..runtime import batched as batched_module
 from .. import runtime
-from ..codegen import LOCK, compose, load, render
-from ..transforms.ops import resolve
+from .ops import resolve
 
-__all__ = ["batched", "why_not", "Batched", "NotBatchable", "UNSUPPORTED",
-           "unsupported_markdown"]
+__all__ = ["rewrite", "all_helpers", "NotBatchable", "UNSUPPORTED", "unsupported_markdown"]
 
 
 class NotBatchable(Exception):
     """The sweep uses a construct that has no batch-aware form."""
-
-
-class Batched:
-    """A batched sweep: ``backward`` (vjp) or ``function`` (jvp), and its ``source``."""
-
-    def __init__(self, mode, func, source, tangent_params=None):
-        self.mode, self.source, self.tangent_params = mode, source, tangent_params
-        if mode == "vjp":
-            self.backward = func
-        else:
-            self.function = func
 
 
 # --- the table -----------------------------------------------------------------------
@@ -160,42 +146,14 @@ def _qualified(func):
     return "%s.%s" % (module, func.__name__)
 
 
-# --- entry point ---------------------------------------------------------------------
+def rewrite(dv, imports, batch_helper):
+    """The batched form of the sweep of derivative ``dv`` (a gast ``FunctionDef``), and
+    the batched sweeps of the user functions it calls.
 
-def batched(dv):
-    """The :class:`Batched` sweep of derivative ``dv``, or ``None`` (see :func:`why_not`).
-
-    Compiled once per derivative and kept on it.
+    ``imports`` is a copy of ``dv.imports`` that the new names are bound in;
+    ``batch_helper(helper)`` returns ``(batched sweep, None)`` or ``(None, reason)`` for
+    a helper derivative ``dv`` calls.  Raises :class:`NotBatchable`.
     """
-    found = dv.__dict__.get("_batched")
-    if found is None:
-        with LOCK:
-            found = dv.__dict__.get("_batched")
-            if found is None:
-                try:
-                    found = (_build(dv), None)
-                except NotBatchable as err:
-                    found = (None, str(err))
-                dv._batched = found
-    return found[0]
-
-
-def why_not(dv):
-    """Why ``dv`` has no batched sweep (``None`` if it has one)."""
-    batched(dv)
-    return dv._batched[1]
-
-
-def _build(dv):
-    inner = getattr(dv, "inner", None)
-    if inner is not None:  # a bound method: the function's sweep, self passed first
-        found = batched(inner)
-        if found is None:
-            raise NotBatchable(why_not(inner))
-        if dv.mode == "vjp":
-            return found
-        return Batched("jvp", functools.partial(found.function, dv.function.args[0]),
-                       found.source, found.tangent_params)
     if dv.mode not in ("vjp", "jvp") or not hasattr(dv, "functions"):
         raise NotBatchable("mode %s has no batched sweep" % dv.mode)
     if dv.mode == "vjp":
@@ -204,34 +162,8 @@ def _build(dv):
     else:
         fdef = dv.functions[0]
         roots = list(dv.tangent_params)
-    imports = copy.copy(dv.imports)
-    imports.bound = dict(dv.imports.bound)
-    imports.namer = copy.deepcopy(dv.imports.namer)
-    rewriter = _Rewriter(dv, imports, roots)
-    new = rewriter.function(copy.deepcopy(fdef))
-    header, body = render([new], dv.comments, imports)
-    name = new.name
-    module = load("\n".join(header) + "\n\n\n" + body + "\n", "%s__batched" % name,
-                  imports.bound)
-    dv.env.bind(module.__dict__)  # the user's globals it reads are refreshed per call
-    headers, bodies = list(dv.header), [dv.body]
-    for helper in _all_helpers(dv):
-        headers += helper.header
-        bodies.append(helper.body)
-    headers += header
-    bodies.append(body)
-    for helper in rewriter.helpers:
-        headers += helper.header
-        bodies.append(helper.body)
-    original = dv.source.split('"""')[1].rstrip("\n")  # the generated module's docstring
-    doc = "%s; batched: %s runs once for a batch of %s (a leading batch axis on every %s).\n" % (
-        original.rstrip("."), name, "cotangents" if dv.mode == "vjp" else "tangents",
-        "adjoint" if dv.mode == "vjp" else "tangent")
-    result = Batched(dv.mode, getattr(module, name), compose(doc, headers, bodies),
-                     getattr(dv, "tangent_params", None))
-    result.header, result.body = header, body
-    result._helpers = list(rewriter.helpers)
-    return result
+    rewriter = _Rewriter(dv, imports, roots, batch_helper)
+    return rewriter.function(copy.deepcopy(fdef)), rewriter.helpers
 
 
 # --- the rewrite ---------------------------------------------------------------------
@@ -273,8 +205,9 @@ def _is_comment(stmt):
 class _Rewriter:
     """Rewrites one generated function into its batched form."""
 
-    def __init__(self, dv, imports, roots):
+    def __init__(self, dv, imports, roots, batch_helper):
         self.dv, self.imports, self.roots = dv, imports, roots
+        self.batch_helper = batch_helper
         self.helpers = []
         self.module = None
         self.nb_used = False
@@ -617,7 +550,7 @@ class _Rewriter:
 
     # user functions (their generated sweeps)
     def helper(self, func):
-        for h in _all_helpers(self.dv):
+        for h in all_helpers(self.dv):
             if self.dv.mode == "vjp" and getattr(h, "backward", None) is func:
                 return h
             if self.dv.mode == "jvp" and getattr(h, "function", None) is func:
@@ -627,9 +560,9 @@ class _Rewriter:
         return None
 
     def helper_call(self, node, func, helper, flags, kflags, pre):
-        found = batched(helper)
+        found, why = self.batch_helper(helper)
         if found is None:
-            raise NotBatchable("user function %s: %s" % (helper.name, why_not(helper)))
+            raise NotBatchable("user function %s: %s" % (helper.name, why))
         if found not in self.helpers:
             self.helpers.append(found)
             self.helpers.extend(h for h in getattr(found, "_helpers", []) if h not in
@@ -653,7 +586,8 @@ class _Rewriter:
         return node
 
 
-def _all_helpers(dv):
+def all_helpers(dv):
+    """The helper derivatives ``dv`` calls, recursively, each once."""
     out, todo = [], list(getattr(dv, "helpers", []))
     while todo:
         h = todo.pop()

@@ -19,7 +19,7 @@ import functools
 import inspect
 
 import gast
-from .. import astwalk
+from ..syntax import astwalk
 
 import numpy as np
 

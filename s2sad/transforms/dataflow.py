@@ -9,7 +9,7 @@
   loop and branch bodies included.
 """
 import gast
-from .. import astwalk
+from ..syntax import astwalk
 
 
 

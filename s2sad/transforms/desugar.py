@@ -17,8 +17,8 @@ So the AD transforms see single-exit bodies whose trip counts are known.
 """
 import gast
 
-from .. import astwalk
-from ..annotations import setanno
+from ..syntax import astwalk
+from ..syntax.annotations import setanno
 
 
 def _name(id_, ctx=None):

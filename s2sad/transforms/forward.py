@@ -13,10 +13,10 @@ import operator
 
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules, runtime
-from ..annotations import getanno, setanno
-from ..templates import Contribution, instantiate
+from ..syntax.annotations import getanno, setanno
+from .templates import Contribution, instantiate
 from .calls import bind_call, callee
 from .ops import classify, is_among, missing_rule
 from .optimize import is_zero, simplify_stmt, zero

@@ -16,7 +16,7 @@ import inspect
 
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .dataflow import blocks
 from .optimize import MUTATING_METHODS, is_pure, name_counts as _counts, simplify_stmt
 

@@ -20,8 +20,8 @@ import copy
 
 import gast
 
-from .. import astwalk
-from ..annotations import getanno, setanno
+from ..syntax import astwalk
+from ..syntax.annotations import getanno, setanno
 from .desugar import ExitLowering, _normalize
 
 

@@ -9,7 +9,7 @@ unchanged; the backward sweep then never saves such values on the tape.
 """
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .dataflow import read, written
 from .optimize import is_pure
 

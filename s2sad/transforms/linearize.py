@@ -38,8 +38,8 @@ import copy
 import gast
 import numpy as np
 
-from .. import astwalk
-from ..annotations import getanno, setanno
+from ..syntax import astwalk
+from ..syntax.annotations import getanno, setanno
 from ..errors import InternalError
 from .calls import bind_call, stem
 from .dataflow import written

@@ -25,9 +25,9 @@ indices need ``np.add.at`` to accumulate repeated positions.
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import runtime
-from ..annotations import copyanno
+from ..syntax.annotations import copyanno
 from .dataflow import read, statements, upward_exposed
 from .ops import resolve
 from .reverse import load
@@ -35,8 +35,8 @@ from .reverse import load
 
 def lower(stmts, shapes, imports):
     """``stmts`` with helpers lowered (see the module docstring); a new list."""
-    helpers = {name: func.__name__ for name, func in imports.bound.items()
-               if getattr(func, "__module__", None) == runtime.__name__}
+    helpers = {name: runtime.helper_name(func) for name, func in imports.bound.items()
+               if runtime.helper_name(func) is not None}
     out = []
     for stmt in stmts:
         for field in ("body", "orelse"):

@@ -1,5 +1,7 @@
 """Calls to s2sad's own transforms inside a function being differentiated.
 
+s2sad's API is recognised through :data:`s2sad.transforms.hooks.API`.
+
 Input: the parsed function (before desugaring), its namespace, and a ``bind(stem,
 obj)`` callback that binds an object to a fresh name of the generated module.
 Output: the same function where
@@ -7,7 +9,7 @@ Output: the same function where
 * a transform built from values known when compiling, ``s2sad.grad(f)`` or
   ``s2sad.jacfwd(f, argnums=1)``, is built once, now, and bound to a name: the
   function then calls that transform, which the AD modes differentiate through its
-  stand-in (:func:`s2sad.higher.shim`);
+  stand-in (:func:`s2sad.api.standins.shim`);
 * ``s2sad.jvp(f, (x, y), (dx, dy))`` with a known ``f`` and tuple (or list)
   displays becomes a call of a stand-in, ``jvp_f(x, y, dx, dy)``, that runs the
   generated forward-mode code of ``f`` and returns ``(out, t_out)``: so ``grad`` of
@@ -25,11 +27,9 @@ import functools
 
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .calls import resolve_free
-
-_BUILDERS = ("grad", "value_and_grad", "jacrev", "jacfwd", "hessian")
-
+from .hooks import API
 
 def fold_transform_calls(fdef, namespace, local, bind, namer):
     """Rewrite ``fdef`` in place (see the module docstring).
@@ -53,7 +53,6 @@ class _Folder(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        import s2sad
         if (isinstance(node.func, gast.Subscript) and _index(node.func) == 1
                 and self._vjp_call(node.func.value)):  # s2sad.vjp(f, x)[1](ct)
             fun, primals, has_aux = self._vjp_call(node.func.value)
@@ -62,9 +61,9 @@ class _Folder(gast.NodeTransformer):
         func = self._static(node.func)
         if func is None:
             return node
-        if any(func is getattr(s2sad, name) for name in _BUILDERS):
+        if API.builder(func) is not None:
             return self._built(node, func)
-        if func is s2sad.jvp:
+        if func is API.jvp:
             return self._jvp(node)
         return node
 
@@ -115,8 +114,7 @@ class _Folder(gast.NodeTransformer):
     def _vjp_call(self, node):
         """``(f, primal nodes, has_aux)`` of a call ``s2sad.vjp(f, *primals)`` with a
         known ``f``, or None."""
-        import s2sad
-        if not isinstance(node, gast.Call) or self._static(node.func) is not s2sad.vjp:
+        if not isinstance(node, gast.Call) or self._static(node.func) is not API.vjp:
             return None
         if not node.args or any(isinstance(a, gast.Starred) for a in node.args[1:]):
             return None
@@ -128,8 +126,7 @@ class _Folder(gast.NodeTransformer):
         return fun, list(node.args[1:]), bool(keywords.get("has_aux", (True, False))[1])
 
     def _pullback(self, fun, n, has_aux):
-        from ..higher import vjp_stand_in
-        stand_in = vjp_stand_in(fun, n, has_aux)
+        stand_in = API.vjp_stand_in(fun, n, has_aux)
         return _name(self.bind(stand_in.__name__, stand_in))
 
     def _static(self, node):
@@ -164,7 +161,6 @@ class _Folder(gast.NodeTransformer):
                          type_comment=None)
 
     def _jvp(self, node):
-        from ..higher import jvp_stand_in
         if len(node.args) != 3:
             return node
         fun, primals, tangents = node.args
@@ -177,7 +173,7 @@ class _Folder(gast.NodeTransformer):
                 or len(primals.elts) != len(tangents.elts)):
             return node
         has_aux = bool(keywords.get("has_aux", (True, False))[1])
-        stand_in = jvp_stand_in(fun, len(primals.elts), has_aux)
+        stand_in = API.jvp_stand_in(fun, len(primals.elts), has_aux)
         name = self.bind(stand_in.__name__, stand_in)
         return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                         type_comment=None),

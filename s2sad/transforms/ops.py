@@ -11,10 +11,11 @@ import operator
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules
 from ..errors import MissingRuleError
 from .calls import callee, resolve
+from .hooks import API
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -130,12 +131,11 @@ def _call(value, namespace, is_local):
         return Op("unknown", getattr(func, "id", None), value.args, keywords)
     if getattr(obj, "__s2sad_transform__", None) is not None:
         # a function made by s2sad.grad & co.: differentiate its plain stand-in
-        from ..api import _check_callable
-        obj = _check_callable(obj, obj.__s2sad_transform__["api"], reverse=True)
+        obj = API.stand_in(obj, obj.__s2sad_transform__["api"])
     if is_record_type(obj):
         return Op("constructor", obj, value.args, keywords, obj)
     pyfunc = obj if callee(obj) is not None else None
-    if getattr(pyfunc, "__module__", None) in ("s2sad.api", "s2sad.jacobians"):
+    if getattr(pyfunc, "__module__", None) in API.modules:
         pyfunc = None  # s2sad's own API, not folded by transforms.nested: no rule
     return _keyed(obj, value.args, keywords, func=pyfunc)
 

@@ -19,7 +19,7 @@ import numbers
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules, runtime
 from .dataflow import blocks
 from .ops import resolve
@@ -152,7 +152,7 @@ class ZeroSimplifier(gast.NodeTransformer):
             if func is runtime.item_at and len(node.args) == 2 and not _whole(node.args[1]):
                 # only a whole-array index may meet a number adjoint: else plain indexing
                 return gast.Subscript(value=node.args[0], slice=node.args[1], ctx=gast.Load())
-            if getattr(func, "__module__", None) == "s2sad.runtime":
+            if runtime.helper_name(func) is not None:
                 _drop_default_args(node, func)
         elif isinstance(node.func, gast.Attribute) and self.namespace:
             try:

@@ -29,8 +29,8 @@ import copy
 import gast
 import numpy as np
 
-from .. import astwalk
-from ..annotations import copyanno
+from ..syntax import astwalk
+from ..syntax.annotations import copyanno
 from .ops import resolve
 from .reverse import assign, load
 

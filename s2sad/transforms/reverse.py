@@ -17,13 +17,14 @@ import inspect
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import rules, runtime
-from ..annotations import getanno, setanno
-from ..templates import Contribution, instantiate
+from ..syntax.annotations import getanno, setanno
+from .templates import Contribution, instantiate
 from .calls import function_call
-from .dataflow import (has_own_break, overwritable, prefixes, read, statements, upward_exposed,
-                       written)
+from .dataflow import (
+    has_own_break, overwritable, prefixes, read, statements, upward_exposed, written,
+)
 from .ops import classify, missing_rule, resolve
 from .optimize import simplify_stmt
 from .shapes import SCALAR, conforms_by_class, drop_unbroadcasts

@@ -13,7 +13,7 @@ used, so the facts hold on every path.
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .dataflow import statements
 from .ops import resolve
 

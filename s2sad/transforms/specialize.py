@@ -19,7 +19,7 @@ signature and dispatches on it (see :mod:`s2sad.api`).
 import gast
 import numpy as np
 
-from .. import astwalk
+from ..syntax import astwalk
 from .. import runtime
 from .dataflow import statements
 from .ops import resolve
@@ -461,9 +461,7 @@ def _dot(a, b):
 
 
 def _runtime_name(func):
-    if getattr(func, "__module__", None) == runtime.__name__:
-        return func.__name__
-    return None
+    return runtime.helper_name(func)
 
 
 def _adjoint_of(position):

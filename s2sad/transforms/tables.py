@@ -29,7 +29,7 @@ import keyword
 
 import gast
 
-from .. import astwalk
+from ..syntax import astwalk
 from .calls import is_function, resolve_free
 
 __all__ = ["resolve_tables"]

@@ -12,7 +12,7 @@ Imports nothing from the other passes.
 """
 import gast
 
-from ..annotations import getanno, setanno
+from ..syntax.annotations import getanno, setanno
 from .dataflow import read
 
 __all__ = ["marker", "live_reads", "has_live", "replace_markers"]

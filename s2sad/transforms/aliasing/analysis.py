@@ -17,7 +17,7 @@ and run-time checks (:mod:`.guards`), summaries of callees (:mod:`.summaries`).
 """
 import gast
 
-from ...annotations import getanno
+from ...syntax.annotations import getanno
 from ..desugar import walk as shallow_walk
 from .canon import sort_statements
 from .domain import SCALAR, State, Val

@@ -17,12 +17,14 @@ import itertools
 import gast
 import numpy as np
 
-from ...annotations import getanno, setanno
+from ...syntax.annotations import getanno, setanno
 from ..ops import is_among, resolve
 from .catalog import METHOD_HINTS, MUTATING_FUNCS, MUTATING_METHODS, is_value_object
 from .facts import names_of
-from .syntax import (assignment, expressions, load, located, make_call, np_attr, quoted,
-                     store, unparse, whole_target)
+from .syntax import (
+    assignment, expressions, load, located, make_call, np_attr, quoted, store, unparse,
+    whole_target,
+)
 
 SORTS = itertools.count(1)  # keys of the ``alias_sort`` marks, unique in the process
 

@@ -187,15 +187,16 @@ class Refused(Exception):
 class Shared:
     """State shared by the analyses of one compilation (callee summaries, global labels)."""
 
-    def __init__(self, reject, lineno):
+    def __init__(self, reject, lineno, parse):
         self.reject, self.lineno = reject, lineno or (lambda node: getattr(node, "lineno", None))
+        self.parse = parse  # function -> a fresh parse (compiler.parsing.parse_function)
         self.summaries, self.stack, self.labels, self.sorts, self.cyclic = {}, [], {}, {}, set()
         self.parsed, self.writing = {}, {}  # function -> its parse / whether it may write
 
     @classmethod
     def child(cls, parent, lineno):
         """For a callee's analysis: its own lines, errors never raised to the user."""
-        child = cls(lambda *args: Refused(), lineno)
+        child = cls(lambda *args: Refused(), lineno, parent.parse)
         child.summaries, child.stack, child.labels, child.sorts, child.cyclic = (
             parent.summaries, parent.stack, parent.labels, parent.sorts, parent.cyclic)
         child.parsed, child.writing = parent.parsed, parent.writing

@@ -14,7 +14,7 @@ import types
 import gast
 import numpy as np
 
-from ... import astwalk
+from ...syntax import astwalk
 from ..ops import resolve
 from .catalog import CONTAINERS, SCALAR_ATTRS, VIEW_ATTRS
 from .domain import INT, NUMERIC, SCALAR, Val, elem_of, is_ndarray, kjoin, root_of

@@ -14,10 +14,9 @@ import inspect
 
 import gast
 
-from ... import astwalk
+from ...syntax import astwalk
 from ... import rules
-from ...annotations import getanno
-from ...parsing import parse_function
+from ...syntax.annotations import getanno
 from ..calls import callee
 from ..desugar import walk as shallow_walk
 from ..ops import resolve
@@ -184,11 +183,11 @@ def user_callees(fdef, namespace):
 
 
 def parsed_source(shared, func):
-    """``parse_function(func)``, parsed once per compilation (read it, do not change it;
+    """``shared.parse(func)``, parsed once per compilation (read it, do not change it;
     :func:`take_parsed` hands the parse over to be changed)."""
     found = shared.parsed.get(func)
     if found is None:
-        found = shared.parsed[func] = parse_function(func)
+        found = shared.parsed[func] = shared.parse(func)
     return found
 
 
@@ -196,7 +195,7 @@ def take_parsed(shared, func):
     """A parse of ``func`` the caller may change (the cached one, which leaves the cache,
     or a new one)."""
     found = shared.parsed.pop(func, None)
-    return found if found is not None else parse_function(func)
+    return found if found is not None else shared.parse(func)
 
 
 def may_write(shared, func):

@@ -16,7 +16,7 @@ import copy
 
 import gast
 
-from ...annotations import getanno, setanno
+from ...syntax.annotations import getanno, setanno
 from .catalog import OPS
 from .syntax import assignment, load, located, make_call, np_attr, quoted, store, unparse
 

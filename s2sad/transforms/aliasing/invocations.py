@@ -17,9 +17,10 @@ import numpy as np
 from ... import rules, runtime as runtime_module
 from ..calls import callee
 from ..ops import is_among, is_record_type, resolve
-from .catalog import (CONTAINERS, EYE_FUNCS, FRESH_FUNCS, FRESH_METHODS, LIKE_FUNCS,
-                      RANGE_FUNCS, SCALAR_BUILTINS, SHAPED_FUNCS, VIEW_FUNCS, VIEW_METHODS,
-                      is_value_object)
+from .catalog import (
+    CONTAINERS, EYE_FUNCS, FRESH_FUNCS, FRESH_METHODS, LIKE_FUNCS, RANGE_FUNCS, SCALAR_BUILTINS,
+    SHAPED_FUNCS, VIEW_FUNCS, VIEW_METHODS, is_value_object,
+)
 from .domain import INT, SCALAR, Val
 from .syntax import load, unparse
 

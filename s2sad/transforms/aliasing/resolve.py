@@ -7,8 +7,8 @@ Input / output: see :func:`resolve_aliasing` and the package docstring.
 import functools
 
 from ... import runtime as runtime_module
-from ...naming import Namer
-from ...parsing import local_names
+from ..naming import Namer
+from ..naming import local_names
 from .analysis import Analysis
 from .canon import Canon
 from .domain import Shared
@@ -25,21 +25,23 @@ def param_kinds(params, scalars=(), ndims=()):
     return kinds
 
 
-def resolve_aliasing(fdef, namespace, reject, kinds=None, runtime=None, bind=None, namer=None,
-                     lineno=None):
+def resolve_aliasing(fdef, namespace, reject, parse, kinds=None, runtime=None, bind=None,
+                     namer=None, lineno=None):
     """Rewrite ``fdef`` in place (see the package docstring); returns it.
 
     ``namespace``: the function's free names -> live objects (names this pass binds are
     added through ``bind(name, obj) -> name``; ``runtime(name)`` binds an
     :mod:`s2sad.runtime` helper); ``reject(node, construct, hint)`` builds the error to
-    raise; ``kinds``: parameter -> ``"number"`` or ``("array", ndim)`` when known (see
-    :func:`param_kinds`); ``namer`` gives fresh names; ``lineno(node)`` the user's line.
+    raise; ``parse(func)`` parses a user function the body calls (the compiler's
+    ``parse_function``: its writes are summarised); ``kinds``: parameter ->
+    ``"number"`` or ``("array", ndim)`` when known (see :func:`param_kinds`); ``namer``
+    gives fresh names; ``lineno(node)`` the user's line.
     """
     namer = namer or Namer(local_names(fdef) | set(namespace))
     bind = bind or functools.partial(bind_into, namespace)
     runtime = runtime or (lambda name: bind(name, getattr(runtime_module, name)))
     fdef.body = Canon(fdef, namespace, reject, bind, runtime, namer).block(fdef.body)
-    shared = Shared(reject, lineno)
+    shared = Shared(reject, lineno, parse)
     if writes_anything(fdef) or any(may_write(shared, f) for f in user_callees(fdef, namespace)):
         Analysis(shared, fdef, namespace, "main", kinds, lineno=lineno, runtime=runtime,
                  bind=bind, namer=namer).run()

@@ -15,9 +15,9 @@ import functools
 
 import gast
 
-from ... import astwalk
+from ...syntax import astwalk
 from ... import runtime as runtime_module
-from ...annotations import getanno
+from ...syntax.annotations import getanno
 from ..ops import resolve
 from .domain import INT, Site, Val, is_ndarray, join_states, kjoin
 from .facts import free_reads

@@ -18,8 +18,8 @@ import os
 import gast
 
 from ... import runtime as runtime_module
-from ...naming import Namer
-from ...parsing import local_names
+from ..naming import Namer
+from ..naming import local_names
 from ..desugar import ExitLowering, normalize_loops
 from .canon import Canon, replace_sorts
 from .domain import Refused, Shared, Summary, root_of

@@ -12,8 +12,8 @@ import copy
 import gast
 import numpy as np
 
-from ... import astwalk
-from ...annotations import getanno, setanno
+from ...syntax import astwalk
+from ...syntax.annotations import getanno, setanno
 
 
 def load(name):

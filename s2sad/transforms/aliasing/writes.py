@@ -13,8 +13,8 @@ the line of the alias.
 """
 import gast
 
-from ... import astwalk
-from ...annotations import getanno
+from ...syntax import astwalk
+from ...syntax.annotations import getanno
 from .catalog import OPS
 from .domain import Val, is_ndarray, root_of
 from .syntax import index_parts, is_sliced, load, quoted, unparse

@@ -11,9 +11,9 @@ import copy
 
 import gast
 
-from . import astwalk
-from .rules import is_d
-from .transforms.optimize import zero
+from ..syntax import astwalk
+from ..rules import is_d
+from .optimize import zero
 
 
 class Contribution:

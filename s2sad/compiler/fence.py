@@ -7,8 +7,8 @@ an allow-list: an AD compiler must never skip code silently.
 """
 import gast
 
-from . import astwalk
-from .errors import UnsupportedSyntaxError
+from ..syntax import astwalk
+from ..errors import UnsupportedSyntaxError
 
 _HINTS = {
     gast.Try: ("try/except", "move the try/except outside the differentiated function"),

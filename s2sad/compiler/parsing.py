@@ -16,10 +16,11 @@ import types
 
 import gast
 
-from . import astwalk
-from .annotations import getanno, setanno
+from ..syntax import astwalk
+from ..syntax.annotations import getanno, setanno
 from .environment import sources_of
-from .errors import SourceUnavailableError
+from ..errors import SourceUnavailableError, UnsupportedSyntaxError
+from ..transforms.naming import local_names
 
 
 class Parsed:
@@ -117,7 +118,6 @@ def parse_function(func):
     tree = gast.parse(text)
     fdef = tree.body[0]
     if not isinstance(fdef, gast.FunctionDef):
-        from .errors import UnsupportedSyntaxError
         line = lines[0].strip() if lines else ""
         raise UnsupportedSyntaxError(
             "an async def" if isinstance(fdef, gast.AsyncFunctionDef) else "this definition",
@@ -211,19 +211,6 @@ def _parse_lambda(func, filename, index):
         name="lambda_%d" % line, args=node.args, body=[ret], decorator_list=[], returns=None,
         type_comment=None, type_params=[]), node)
     return Parsed(func, fdef, filename, 0, resolve_free_names(func, fdef))
-
-
-def local_names(fdef):
-    """Parameter names and every name the body assigns."""
-    args = fdef.args
-    names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
-    for extra in (args.vararg, args.kwarg):
-        if extra is not None:
-            names.add(extra.id)
-    for node in astwalk.walk(fdef):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
-            names.add(node.id)
-    return names
 
 
 def resolve_free_names(func, fdef):

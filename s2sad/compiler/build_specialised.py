@@ -12,17 +12,17 @@ temporaries fused, outer-product accumulations deferred, in-place accumulation f
 import gast
 import numpy as np
 
-from . import astwalk
-from .transforms import specialize as shape_inference
-from .transforms.fuse import fuse, return_copies
-from .transforms.lower import accumulate_in_place, lower as lower_helpers, returns_fresh_arrays
-from .transforms.optimize import eliminate_dead, optimize as optimize_body, simplify_stmt
-from .transforms.outer import defer_outer_products
+from ..syntax import astwalk
+from ..transforms import specialize as shape_inference
+from ..transforms.fuse import fuse, return_copies
+from ..transforms.lower import accumulate_in_place, lower as lower_helpers, returns_fresh_arrays
+from ..transforms.optimize import eliminate_dead, optimize as optimize_body, simplify_stmt
+from ..transforms.outer import defer_outer_products
 
 __all__ = ["describe", "lower", "plain64", "specialize"]
 
 
-def _reads(node):
+def read_names(node):
     return {n.id for n in astwalk.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
@@ -41,7 +41,7 @@ def lower(ctx, params, signatures, body, final, in_place):
     whether the returned gradients are new float64 arrays (the API then skips its
     copies and checks)."""
     body = optimize_body(shape_inference.propagate_numbers(body), ctx.imports.bound,
-                         _reads(final))
+                         read_names(final))
     namespace = dict(ctx.namespace)
     namespace.update(ctx.imports.bound)
     shapes = shape_inference.infer(body, params, signatures, namespace)
@@ -50,7 +50,7 @@ def lower(ctx, params, signatures, body, final, in_place):
     body = return_copies(fuse(body, ctx.imports.bound, [final]), final)
     body = defer_outer_products(body, shapes, ctx.imports, ctx.namer.unique)
     # lowering drops reads that only fed a helper the shape (unbroadcast(g, x) reads x)
-    body = eliminate_dead(body, ctx.imports.bound, _reads(final))
+    body = eliminate_dead(body, ctx.imports.bound, read_names(final))
     if in_place:
         body = accumulate_in_place(body, shapes, namespace)
 
@@ -66,7 +66,7 @@ def specialize(ctx, params, signatures, primal, backward, seed, value, drop_valu
     real number; ``keep`` are the names the function returns.  Returns
     ``(primal, backward, value_free)``."""
     backward = shape_inference.bind_number(backward, seed, 1.0)
-    if seed in keep or seed in set().union(*(_reads(s) for s in backward)):
+    if seed in keep or seed in set().union(*(read_names(s) for s in backward)):
         # the seed is returned as it is (def f(a): return a), or indexed
         backward.insert(0, gast.Assign(targets=[gast.Name(id=seed, ctx=gast.Store(),
                                                           annotation=None, type_comment=None)],

@@ -1,11 +1,11 @@
-"""Batch-aware counterparts of :mod:`s2sad.runtime`, called by batched sweeps.
+"""Batch-aware counterparts of :mod:`s2sad.runtime.arrays`, called by batched sweeps.
 
 A *batched* value carries one leading batch axis of length ``nb``: the batched
 adjoint or tangent of a primal value of shape ``s`` has shape ``(nb,) + s``
 (a Python-number primal gets shape ``(nb,)``).  Containers (tuples, lists,
 dicts) of batched values are batched values too.  Primal values are never
 batched.  The functions here take the batched value first, as the
-:mod:`s2sad.runtime` helper of the same name does, and treat its leading axis
+:mod:`s2sad.runtime.arrays` helper of the same name does, and treat its leading axis
 as the batch; ``None`` stands for a symbolic zero, as there.
 
 Generated batched code (see :mod:`s2sad.transforms.batch`) imports this module
@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import runtime
+from . import arrays, containers
 
 __all__ = [
     "size", "lift", "zeros_like", "broadcast", "get", "unbroadcast", "broadcast_like",
@@ -29,7 +29,7 @@ __all__ = [
     "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b",
 ]
 
-_shape = runtime._shape
+_shape = arrays._shape
 
 
 def size(t):
@@ -192,7 +192,7 @@ def unreduce(g, x, axis=None, keepdims=False):
 
 def unreduce_mean(g, y, x, axis=None, keepdims=False):
     """Batched adjoint of ``y = mean(x, axis)``."""
-    return unreduce(g * (runtime._size(y) / runtime._size(x)), x, axis, keepdims)
+    return unreduce(g * (arrays._size(y) / arrays._size(x)), x, axis, keepdims)
 
 
 def unreduce_extremum(g, y, x, axis=None, keepdims=False):
@@ -200,7 +200,7 @@ def unreduce_extremum(g, y, x, axis=None, keepdims=False):
     dtype = np.result_type(x, g)
     if not np.issubdtype(dtype, np.inexact):
         dtype = np.float64
-    mask = x == runtime.unreduce(y, x, axis, keepdims)
+    mask = x == arrays.unreduce(y, x, axis, keepdims)
     count = np.sum(mask, axis=axis, keepdims=True, dtype=dtype)
     return np.where(mask, unreduce(g, x, axis, keepdims), 0.0) / count
 
@@ -209,7 +209,7 @@ def unreduce_prod(g, y, x, axis=None, keepdims=False):
     """Batched adjoint of ``np.prod(x, axis, keepdims=keepdims)``."""
     if np.all(x != 0):
         return unreduce(lift(g, y) * y, x, axis, keepdims) / x
-    return unreduce(g, x, axis, keepdims) * runtime._prod_of_others(x, axis)
+    return unreduce(g, x, axis, keepdims) * arrays._prod_of_others(x, axis)
 
 
 def _stacked(t):
@@ -242,7 +242,7 @@ def reshape(t, *shape):
 def transpose(t, axes=None):
     """``np.transpose(t, axes)`` of the primal (the batch axis stays first)."""
     n = np.ndim(t) - 1
-    axes = runtime.method_axes(axes) if isinstance(axes, tuple) else axes
+    axes = arrays.method_axes(axes) if isinstance(axes, tuple) else axes
     order = tuple(range(n))[::-1] if axes is None else tuple(a % n for a in axes)
     return np.transpose(t, (0,) + tuple(a + 1 for a in order))
 
@@ -250,7 +250,7 @@ def transpose(t, axes=None):
 # --- indexing ---
 
 def _basic(index):
-    return runtime._is_basic_index(index)
+    return arrays._is_basic_index(index)
 
 
 def unslice(g, x, index):
@@ -293,7 +293,7 @@ def add_at(buf, index, g):
             np.add.at(buf, _index(index), g)
         return buf
     if isinstance(buf, (list, dict)):
-        buf[index] = runtime.add_grad(buf[index], g)
+        buf[index] = arrays.add_grad(buf[index], g)
         return buf
     return _added_to_item(buf, index, g)
 
@@ -302,13 +302,13 @@ def _added_to_item(buf, index, g):
     """A copy of container ``buf`` (a batched adjoint) with ``g`` added at ``index``."""
     if isinstance(buf, dict):
         out = type(buf)(buf)
-        out[index] = runtime.add_grad(out.get(index), g)
+        out[index] = arrays.add_grad(out.get(index), g)
         return out
     items = list(buf)
     if isinstance(index, slice):
-        items[index] = [runtime.add_grad(u, v) for u, v in zip(items[index], g)]
+        items[index] = [arrays.add_grad(u, v) for u, v in zip(items[index], g)]
     else:
-        items[index] = runtime.add_grad(items[index], g)
+        items[index] = arrays.add_grad(items[index], g)
     if isinstance(buf, list):
         return items
     return type(buf)(*items) if hasattr(buf, "_fields") else tuple(items)
@@ -326,7 +326,7 @@ def setitem(x, index, value, primal_value=False):
     batched (its leading axis is the batch), or with ``primal_value`` a primal value
     broadcast over the batch."""
     if isinstance(x, (list, dict, tuple)):
-        return runtime.setitem(x, index, value)
+        return containers.setitem(x, index, value)
     out = np.array(x, copy=True, subok=True)
     if _separated(index):
         for i, row in enumerate(out):
@@ -400,7 +400,7 @@ def matmul_adjoint_a(g, a, b):
         ga = g[..., None] * b
     elif na == 1:
         ga = np.matmul(g, np.swapaxes(b, -1, -2)) if nb == 2 else \
-            _per_item(runtime.matmul_adjoint_a, g, a, b)
+            _per_item(arrays.matmul_adjoint_a, g, a, b)
     else:
         ga = np.matmul(g, np.swapaxes(b, -1, -2))
     return unbroadcast(ga, a)
@@ -417,9 +417,9 @@ def matmul_adjoint_b(g, a, b):
         elif nb == 2:
             gb = a[:, None] * g[:, None, :]
         else:
-            return _per_item(runtime.matmul_adjoint_b, g, a, b)
+            return _per_item(arrays.matmul_adjoint_b, g, a, b)
     elif nb == 1:
-        gb = np.matmul(g, a) if na == 2 else _per_item(runtime.matmul_adjoint_b, g, a, b)
+        gb = np.matmul(g, a) if na == 2 else _per_item(arrays.matmul_adjoint_b, g, a, b)
     else:
         gb = np.matmul(np.swapaxes(a, -1, -2), g)
     return unbroadcast(gb, b)
@@ -431,7 +431,7 @@ def dot_adjoint_a(g, a, b):
         return None
     if np.ndim(a) <= 2 and 1 <= np.ndim(b) <= 2 and np.ndim(a) >= 1:
         return matmul_adjoint_a(g, a, b)
-    return _per_item(runtime.dot_adjoint_a, g, a, b)
+    return _per_item(arrays.dot_adjoint_a, g, a, b)
 
 
 def dot_adjoint_b(g, a, b):
@@ -440,7 +440,7 @@ def dot_adjoint_b(g, a, b):
         return None
     if np.ndim(b) <= 2 and 1 <= np.ndim(a) <= 2 and np.ndim(b) >= 1:
         return matmul_adjoint_b(g, a, b)
-    return _per_item(runtime.dot_adjoint_b, g, a, b)
+    return _per_item(arrays.dot_adjoint_b, g, a, b)
 
 
 def is_number(x):

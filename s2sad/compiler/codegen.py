@@ -1,28 +1,23 @@
-"""Turn generated gast functions into a Python module on disk, and import it.
+"""Turn generated gast functions into the text of a Python module.
 
 Input: gast ``FunctionDef`` nodes, the names they use bound to live objects
 (:class:`Imports`), and comments placed as marker statements.  Output: the
 module's source text (``ast.unparse``, markers replaced by ``# ...`` lines,
-an import header so the printed source runs as is) and the imported module.
-The file is written to the cache directory and imported from there, so
-tracebacks and ``pdb`` show real lines.
+an import header so the printed source runs as is).  :mod:`s2sad.compiler.cache`
+writes it to disk and imports it.
 """
 import ast
 import builtins
-import hashlib
-import importlib.util
 import inspect
 import math
-import os
 import re
 import sys
-import tempfile
 import threading
 
 import gast
 
-from . import astwalk
-from . import runtime
+from ..syntax import astwalk
+from .. import runtime
 
 #: Held while code is generated: compiling is serialised (the passes share rule
 #: tables, namers and the set of compilations in progress), calling is not.
@@ -130,6 +125,11 @@ def _importable(obj):
         target = getattr(target, part, None)
     if target is not obj:
         return None
+    while module.startswith("s2sad.") and "." not in qualname:
+        parent = module.rsplit(".", 1)[0]  # s2sad.runtime, not s2sad.runtime.arrays
+        if getattr(sys.modules.get(parent), qualname, None) is not obj:
+            break
+        module = parent
     return module, qualname
 
 
@@ -223,42 +223,3 @@ def compose(docstring, header, bodies):
         bodies) + "\n"
 
 
-def cache_dir():
-    """Directory for generated modules (``$S2SAD_CACHE_DIR`` or ``~/.cache/s2sad``)."""
-    path = os.environ.get("S2SAD_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "s2sad")
-    try:
-        os.makedirs(path, exist_ok=True)
-        if os.access(path, os.W_OK):
-            return path
-    except OSError:
-        pass
-    path = os.path.join(tempfile.gettempdir(), "s2sad-%d" % os.getuid())
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def load(source, stem, namespace):
-    """Write ``source`` to the cache directory and import it.
-
-    Args:
-      source: module source text.
-      stem: readable file-name stem (``model__dloss_dw``).
-      namespace: names to pre-bind in the module (objects the header cannot
-        import, such as the user's globals).
-    """
-    digest = hashlib.sha1(source.encode()).hexdigest()[:8]
-    safe = re.sub(r"[^0-9A-Za-z_]", "_", stem)
-    path = os.path.join(cache_dir(), "%s__%s.py" % (safe, digest))
-    if not os.path.exists(path):
-        tmp = "%s.%d.%d.tmp" % (path, os.getpid(), threading.get_ident())
-        with open(tmp, "w") as handle:
-            handle.write(source)
-        os.replace(tmp, path)
-    name = "s2sad_generated.%s__%s" % (safe, digest)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    module.__dict__.update(namespace)
-    spec.loader.exec_module(module)
-    return module

@@ -3,12 +3,15 @@
 Temporaries are named after the expression they hold (``x_plus_y``,
 ``tanh_z``); a name longer than :data:`MAX_LEN` falls back to ``_t1``,
 ``_t2``, ...  Collisions get ``2``, ``3``, ... appended.  Adjoints are ``b`` +
-the primal name, tangents ``d`` + the primal name.
+the primal name, tangents ``d`` + the primal name.  :func:`local_names` gives the
+names a function already binds, which a :class:`Namer` must not reuse.
 """
 import builtins
 import keyword
 
 import gast
+
+from ..syntax import astwalk
 
 #: names a generated name must never be
 _RESERVED = frozenset(keyword.kwlist) | frozenset(getattr(keyword, "softkwlist", ())) | \
@@ -142,3 +145,15 @@ def describe(node, modules=()):
         return "cond"
     return None
 
+
+def local_names(fdef):
+    """Parameter names and every name the body assigns."""
+    args = fdef.args
+    names = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            names.add(extra.id)
+    for node in astwalk.walk(fdef):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            names.add(node.id)
+    return names

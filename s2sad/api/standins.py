@@ -35,8 +35,10 @@ import numbers
 
 import numpy as np
 
-from . import codegen, rules
-from .naming import Namer
+from .. import rules
+from ..compiler import derivative
+from ..compiler.cache import load
+from ..transforms.naming import Namer
 
 #: The transforms that run forward mode over the function they are given: they get
 #: stand-ins written for forward mode (see :func:`shim`).
@@ -159,7 +161,7 @@ def _positional(fun):
 def _load(fun, api, name, body, namespace):
     source = '"""s2sad.%s of %s, as a function s2sad can differentiate."""\n\n\n%s' % (
         api, getattr(fun, "__qualname__", name), body)
-    module = codegen.load(source, "%s__%s" % (getattr(fun, "__module__", None) or "fn", name),
+    module = load(source, "%s__%s" % (getattr(fun, "__module__", None) or "fn", name),
                           namespace)
     return getattr(module, name)
 
@@ -177,7 +179,6 @@ def _locals(namer, *names):
 
 def _grad_shim(fun, argnums, has_aux, api):
     """``grad``/``value_and_grad`` of ``fun`` as a plain function."""
-    from .compiler import derivative
     single = not isinstance(argnums, (tuple, list))
     positional = _positional(fun)
     nums = (argnums,) if single else tuple(argnums)
@@ -208,7 +209,6 @@ def seeded_gradient(fun, wrt, has_aux, statics=()):
       vector-Jacobian product of ``seed`` (default ``1.0``): one gradient for one
       position in ``wrt``, else a tuple.
     """
-    from .compiler import derivative
     inner = derivative(fun, "grad", tuple(wrt), has_aux, statics=statics)
     names = set(inspect.signature(inner.function).parameters)
     seed_param = (names - set(inspect.signature(fun).parameters)).pop()
@@ -233,7 +233,6 @@ def _jacrev_shim(fun, argnum, reverse):
     the residuals are then never shared across loop iterations, whose adjoint
     accumulation the core does not handle for opaque containers yet.
     """
-    from .compiler import derivative
     x = _positional(fun)[argnum].name
     dv = derivative(fun, "vjp", (argnum,), False)
     namer = _namer(fun, {})
@@ -282,7 +281,6 @@ def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape)
     sweep and gives the Jacobian's shape; with ``has_aux``, ``result`` is
     ``(out, aux)``.
     """
-    from .compiler import derivative
     x = _positional(fun)[argnum].name
     dv = derivative(fun, "jvp", (argnum,), has_aux)
     namer = _namer(fun, {})
@@ -313,7 +311,6 @@ def jvp_stand_in(fun, n, has_aux=False):
     """``s2sad.jvp(fun, primals, tangents)`` for ``n`` primals, as a plain function of
     ``(*primals, *tangents)`` returning ``(out, t_out)`` (``(out, t_out, aux)`` with
     ``has_aux``): what a differentiated function that calls ``jvp`` runs instead."""
-    from .compiler import derivative
     cache = _table(fun, "__s2sad_jvp_stand_ins__")
     key = (n, bool(has_aux))
     if key in cache:
@@ -348,7 +345,6 @@ def vjp_stand_in(fun, n, has_aux=False):
     function of ``(*primals, ct)`` returning one gradient per primal: what a
     differentiated function that calls ``vjp`` runs instead (it recomputes the
     forward sweep, so the pullback is differentiable like any user function)."""
-    from .compiler import derivative
     cache = _table(fun, "__s2sad_vjp_stand_ins__")
     key = (n, bool(has_aux))
     if key in cache:
