@@ -39,7 +39,6 @@ from .errors import InternalError, MissingRuleError, S2SADError, UnsupportedSynt
 
 __all__ = ["main"]
 
-# the modes of s2sad.source (there is no public list of them yet)
 _MODES = ("grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian")
 _SHAPED_MODES = ("grad", "value_and_grad")  # the modes show --shapes can specialise
 # exception types that, raised by s2sad's own code, mean a bug in s2sad (ValueError and

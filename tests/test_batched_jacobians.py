@@ -18,7 +18,7 @@ from s2sad.api import jacobian_tools
 
 from s2sad.compiler import batched_derivative, derivative
 from s2sad.testing import numerical_grad
-from s2sad.transforms import batch
+from s2sad.transforms import batch_table
 
 RNG = np.random.default_rng(7)
 VEC, MAT, MAT2 = RNG.uniform(0.5, 1.5, 4), RNG.uniform(0.5, 1.5, (3, 4)), \
@@ -250,7 +250,7 @@ def test_unsupported_construct_falls_back(per_basis):
     dv = derivative(cumulative, "vjp", (0,))
     assert compiler.batched(dv) is None
     assert "np.flip" in compiler.why_not(dv)  # the adjoint of np.cumsum flips
-    assert any(func is np.cumsum for func, _ in batch.NOT_BATCH_AWARE)
+    assert any(func is np.cumsum for func, _ in batch_table.NOT_BATCH_AWARE)
     for jac in JACS.values():
         got = jac(cumulative)(VEC)
         _close(got, per_basis(jac, cumulative)(VEC), 0, 1e-14)
@@ -265,8 +265,9 @@ def test_show_prints_the_batched_sweep():
 
 
 def _table_functions():
-    return ([f for f, _ in batch.NOT_BATCH_AWARE] + list(batch.REWRITES)
-            + list(batch.SAFE_CALLS) + list(batch.ELEMENTWISE) + list(batch.PRIMAL_ONLY))
+    return ([f for f, _ in batch_table.NOT_BATCH_AWARE] + list(batch_table.REWRITES)
+            + list(batch_table.SAFE_CALLS) + list(batch_table.ELEMENTWISE)
+            + list(batch_table.PRIMAL_ONLY))
 
 
 def test_every_runtime_helper_is_classified():
@@ -300,4 +301,4 @@ def test_batched_helpers_match_per_item():
 
 def test_readme_lists_the_fallbacks():
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
-    assert batch.unsupported_markdown() in readme
+    assert batch_table.unsupported_markdown() in readme

@@ -41,7 +41,7 @@ Compiled = collections.namedtuple("Compiled", "function wrt generation specialis
 
 def signature_of(args):
     """What the generated gradient is specialised on: shape and dtype of each array
-    argument, the type of each Python number (:func:`.transforms.specialize.signature`
+    argument, the type of each Python number (:func:`s2sad.transforms.shape_inference.signature`
     of each argument, inlined: this runs on every call), and the function object of
     each function argument (see :func:`statics_of`)."""
     return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else

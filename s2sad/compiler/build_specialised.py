@@ -1,7 +1,7 @@
 """The shape-specialised pipeline of a joint gradient (``s2sad.grad`` runs it).
 
 Responsibility: given the reverse sweep :mod:`s2sad.compiler` built and the argument
-signatures (:func:`s2sad.transforms.specialize.signature`), make the code a person
+signatures (:func:`s2sad.transforms.shape_inference.signature`), make the code a person
 would write for those shapes: :func:`specialize` (before the tape is resolved: seed
 1.0, trivial bookkeeping dropped, the value left out when provably a real number)
 and :func:`lower` (after optimisation: numbers propagated, helpers lowered to NumPy,
@@ -13,7 +13,8 @@ import gast
 import numpy as np
 
 from ..syntax import astwalk
-from ..transforms import specialize as shape_inference
+from ..transforms.shape_inference import infer
+from ..transforms.specialize import bind_number, propagate_numbers, specialize as drop_bookkeeping
 from ..transforms.fuse import fuse, return_copies
 from ..transforms.lower import accumulate_in_place, lower as lower_helpers, returns_fresh_arrays
 from ..transforms.optimize import eliminate_dead, optimize as optimize_body, simplify_stmt
@@ -40,11 +41,11 @@ def lower(ctx, params, signatures, body, final, in_place):
     place.  Returns ``(body, direct)``: ``direct(wrt_signatures, single)`` tells
     whether the returned gradients are new float64 arrays (the API then skips its
     copies and checks)."""
-    body = optimize_body(shape_inference.propagate_numbers(body), ctx.imports.bound,
+    body = optimize_body(propagate_numbers(body), ctx.imports.bound,
                          read_names(final))
     namespace = dict(ctx.namespace)
     namespace.update(ctx.imports.bound)
-    shapes = shape_inference.infer(body, params, signatures, namespace)
+    shapes = infer(body, params, signatures, namespace)
     body = [simplify_stmt(s, ctx.imports.bound)
             for s in lower_helpers(body, shapes, ctx.imports)]
     body = return_copies(fuse(body, ctx.imports.bound, [final]), final)
@@ -65,7 +66,7 @@ def specialize(ctx, params, signatures, primal, backward, seed, value, drop_valu
     seed is 1.0, and with ``drop_value`` the value is left out if it is provably a
     real number; ``keep`` are the names the function returns.  Returns
     ``(primal, backward, value_free)``."""
-    backward = shape_inference.bind_number(backward, seed, 1.0)
+    backward = bind_number(backward, seed, 1.0)
     if seed in keep or seed in set().union(*(read_names(s) for s in backward)):
         # the seed is returned as it is (def f(a): return a), or indexed
         backward.insert(0, gast.Assign(targets=[gast.Name(id=seed, ctx=gast.Store(),
@@ -75,8 +76,8 @@ def specialize(ctx, params, signatures, primal, backward, seed, value, drop_valu
     namespace = dict(ctx.namespace)
     namespace.update(ctx.imports.bound)
     stmts = primal + backward
-    shapes = shape_inference.infer(stmts, params, signatures, namespace)
-    stmts = shape_inference.specialize(stmts, shapes, ctx.imports.bound, keep)
+    shapes = infer(stmts, params, signatures, namespace)
+    stmts = drop_bookkeeping(stmts, shapes, ctx.imports.bound, keep)
     value_free = drop_value and shapes.of(value)[:2] == ((), "f")
     return stmts[:len(primal)], stmts[len(primal):], value_free
 

@@ -99,7 +99,7 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         the code is specialised for them (no broadcasting bookkeeping).
       ndims: ``(position, ndim)`` pairs of parameters the caller passes arrays to
         (``x[i]`` of a 1-d array is then known to be a number).
-      signatures: for ``mode="grad"``, the :func:`~s2sad.transforms.specialize.signature`
+      signatures: for ``mode="grad"``, the :func:`~s2sad.transforms.shape_inference.signature`
         of every positional argument: the code is specialised for these shapes and
         dtypes (trivial ``unbroadcast`` calls dropped, the seed fixed to 1.0, and the
         value left out when it is provably a real number and ``want_value`` is

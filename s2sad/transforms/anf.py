@@ -24,6 +24,9 @@ backward sweep can read every intermediate value without a tape.
 
 Every produced statement carries the annotation ``origin``: the user's
 statement it came from (for ``# Grad of:`` comments and error locations).
+
+This module holds the statement handlers; the expression handlers are the
+:class:`~s2sad.transforms.anf_expressions.Expressions` mixin.
 """
 import functools
 
@@ -32,10 +35,11 @@ import gast
 from ..syntax import astwalk
 from .. import rules, runtime
 from ..syntax.annotations import getanno, setanno
-from .inline import FunctionValue, comprehension, function_value, inline_call, map_comprehension
-from .ops import classify, index_expr, resolve
+from .inline import function_value
+from .anf_expressions import Expressions, assign_stmt, load
+from .ops import classify, index_expr
 
-class ANF:
+class ANF(Expressions):
     """Flatten a function body; see the module docstring for the grammar."""
 
     def __init__(self, namer, free_names, func_name, runtime=None, where=None, factory=None):
@@ -143,7 +147,7 @@ class ANF:
             # ys.append(v) -> ys = append(ys, v): lists are values to the AD transforms
             name = call.func.value.id
             self.assign_name(name, gast.Call(
-                func=_load(self.runtime(call.func.attr)),
+                func=load(self.runtime(call.func.attr)),
                 args=[self.load_atom(call.func.value), self.atom(call.args[0])], keywords=[]))
             return
         self.emit(gast.Expr(value=self.simple(s.value)))
@@ -242,17 +246,17 @@ class ANF:
                 # the backward sweep restores loop variables: return a copy of the value
                 name = self.namer.unique(atom.id)
                 self.assign_name(name, atom, fresh=True)
-                return _load(name)
+                return load(name)
             return atom
         name = self.namer.unique(self.func_name)
         self.assign_name(name, self.simple(expr), fresh=True)
-        return _load(name)
+        return load(name)
 
     def stmt_If(self, s):
         self.enter_compound(s)
         test = self.atom(s.test)
         if isinstance(test, gast.Name) and test.id in _written(s.body + s.orelse):
-            test = self.atom(gast.Call(func=_load("bool"), args=[test], keywords=[]))
+            test = self.atom(gast.Call(func=load("bool"), args=[test], keywords=[]))
         self.depth += 1
         node = gast.If(test=test, body=self.body(s.body), orelse=self.body(s.orelse))
         self.depth -= 1
@@ -271,7 +275,7 @@ class ANF:
         body = s.body
         if not isinstance(target, gast.Name):
             tmp = self.namer.temp()
-            unpack = gast.Assign(targets=[target], value=_load(tmp), type_comment=None)
+            unpack = gast.Assign(targets=[target], value=load(tmp), type_comment=None)
             gast.copy_location(unpack, s)
             setanno(unpack, "origin", s)
             body = [unpack] + body
@@ -290,7 +294,7 @@ class ANF:
         test_name = self.namer.temp(s.test) if not isinstance(s.test, gast.Name) else None
         if test_name:
             self.assign_name(test_name, s.test, fresh=True)
-            test = _load(test_name)
+            test = load(test_name)
             again = gast.Assign(targets=[gast.Name(id=test_name, ctx=gast.Store(),
                                                    annotation=None, type_comment=None)],
                                 value=s.test, type_comment=None)
@@ -304,7 +308,7 @@ class ANF:
                 # is then a whole one for the tape), and the test is evaluated again
                 # only if the loop goes on, as Python does
                 again = gast.copy_location(gast.If(
-                    test=gast.UnaryOp(op=gast.Not(), operand=_load(last.test.id)),
+                    test=gast.UnaryOp(op=gast.Not(), operand=load(last.test.id)),
                     body=[again], orelse=[]), s)
                 stmts = stmts[:-1] + [again, last]
             else:
@@ -332,13 +336,13 @@ class ANF:
             current = self.renames.get(name, name)
             if name in self.defined and (current in self.read or current in self.computed):
                 if current not in self.bound:  # assigned on some paths only: bind it first
-                    self.prelude.append(_assign_stmt(current, gast.Constant(value=None,
+                    self.prelude.append(assign_stmt(current, gast.Constant(value=None,
                                                                             kind=None), s))
                     self.bound.add(current)
                 new = self.namer.unique(name)
                 self.emit(gast.Assign(targets=[gast.Name(id=new, ctx=gast.Store(),
                                                          annotation=None, type_comment=None)],
-                                      value=_load(current), type_comment=None))
+                                      value=load(current), type_comment=None))
                 self.renames[name] = new
                 self.defined.add(new)
 
@@ -389,8 +393,8 @@ class ANF:
         self.defined.add(old)
         self.emit(gast.Assign(targets=[gast.Name(id=old, ctx=gast.Store(), annotation=None,
                                                  type_comment=None)],
-                              value=_load(name), type_comment=None))
-        return _load(old)
+                              value=load(name), type_comment=None))
+        return load(old)
 
     def write_item(self, target, value):
         """``y[i] = v`` as ``y = setitem(y, i, v)``: a new array, never a mutation
@@ -401,11 +405,11 @@ class ANF:
         if isinstance(base, gast.Subscript):  # y[i][j] = v
             inner = self.atom(gast.Subscript(value=base.value, slice=base.slice,
                                              ctx=gast.Load()))
-            updated = self.atom(gast.Call(func=_load(self.runtime("setitem")),
+            updated = self.atom(gast.Call(func=load(self.runtime("setitem")),
                                           args=[inner, index, value], keywords=[]))
             self.write_item(base, updated)
         elif isinstance(base, gast.Name):
-            call = gast.Call(func=_load(self.runtime("setitem")),
+            call = gast.Call(func=load(self.runtime("setitem")),
                              args=[self.load_atom(base), index, value], keywords=[])
             self.assign_name(base.id, call)
         else:
@@ -438,231 +442,6 @@ class ANF:
         self.defined.add(name)
         return self.renames.get(name, name)
 
-    # --- expressions ---
-
-    def is_atom(self, node):
-        if isinstance(node, (gast.Name, gast.Constant)):
-            return True
-        if isinstance(node, gast.Attribute):
-            root = node
-            while isinstance(root, gast.Attribute):
-                root = root.value
-            return (isinstance(root, gast.Name) and root.id in self.free
-                    and root.id not in self.defined)
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-            return isinstance(node.operand, gast.Constant)
-        return False
-
-    def is_simple(self, node):
-        """True if ``node`` is already one operation on atoms."""
-        return self.is_atom(node) and not isinstance(node, gast.UnaryOp)
-
-    def load_atom(self, node):
-        if isinstance(node, gast.Name) and node.id in self.nested:
-            raise self.where(node, "a nested function used as a value",
-                             "call it directly, or define it at module level")
-        if isinstance(node, gast.Name):
-            return _load(self.renames.get(node.id, node.id))
-        if isinstance(node, gast.UnaryOp):  # -1.0 -> constant
-            value = node.operand.value
-            return gast.Constant(value=-value if isinstance(node.op, gast.USub) else value,
-                                 kind=None)
-        return node
-
-    def atom(self, expr):
-        """An atom holding ``expr``'s value (emitting statements as needed)."""
-        if self.is_atom(expr):
-            return self.load_atom(expr)
-        simple = self.simple(expr)
-        self.no_function(simple)
-        if self.is_atom(simple):
-            return simple
-        name = self.namer.temp(simple)
-        self.defined.add(name)
-        self.emit(gast.Assign(
-            targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)],
-            value=simple, type_comment=None))
-        return _load(name)
-
-    def no_function(self, value):
-        if isinstance(value, FunctionValue):
-            raise self.where(value.node, "a function value used as a value (stored, "
-                             "passed on or returned)", "call it where it is made, or pass "
-                             "a module-level function")
-
-    def simple(self, expr):
-        """``expr`` as one operation on atoms."""
-        if self.is_atom(expr):
-            return self.load_atom(expr)
-        method = getattr(self, "expr_" + type(expr).__name__, None)
-        if method is None:  # kept whole (boolean logic, f-strings, ...)
-            return self.rename_loads(expr)
-        return method(expr)
-
-    def rename_loads(self, node):
-        """``node`` with reads of SSA-renamed variables pointing at the new names."""
-        for sub in astwalk.walk(node):
-            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load):
-                sub.id = self.renames.get(sub.id, sub.id)
-        return node
-
-    def expr_IfExp(self, e):
-        name = self.namer.temp()
-        test = self.atom(e.test)
-        self.depth += 1
-        body = self.body([_assign_stmt(name, e.body, self.origin)])
-        orelse = self.body([_assign_stmt(name, e.orelse, self.origin)])
-        self.depth -= 1
-        self.emit(gast.If(test=test, body=body, orelse=orelse))
-        self.defined.add(name)
-        return _load(name)
-
-    def expr_BoolOp(self, e):
-        """``a and b`` evaluates ``b`` only when ``a`` is true: an if statement."""
-        name = self.namer.temp()
-        first = self.atom(e.values[0])
-        self.assign_name(name, first, fresh=True)
-        rest = e.values[1:]
-        rest_value = rest[0] if len(rest) == 1 else gast.BoolOp(op=e.op, values=rest)
-        # the test reads the first value, not `name`, which the branch overwrites (the
-        # backward sweep of the branch must see the test as the forward one did)
-        test = first
-        if isinstance(e.op, gast.Or):
-            test = self.atom(gast.UnaryOp(op=gast.Not(), operand=first))
-        self.depth += 1
-        body = self.body([_assign_stmt(name, rest_value, self.origin)])
-        self.depth -= 1
-        self.emit(gast.If(test=test, body=body, orelse=[]))
-        return _load(name)
-
-    def expr_ListComp(self, e):
-        return comprehension(self, e)
-
-    expr_GeneratorExp = expr_ListComp
-
-    def expr_Lambda(self, e):
-        raise self.where(e, "a lambda used as a value", "call it, or bind it to a name "
-                         "that the function calls")
-
-    def expr_BinOp(self, e):
-        left, right = self.atom(e.left), self.atom(e.right)
-        if isinstance(e.op, gast.Add) and any(self.is_list(x) for x in (left, right)):
-            # list concatenation, not arithmetic: a call with adjoints of its own
-            return gast.Call(func=_load(self.runtime("extend")), args=[left, right],
-                             keywords=[])
-        return gast.BinOp(left=left, op=e.op, right=right)
-
-    def is_list(self, atom):
-        """``atom`` is a variable every assignment of which so far made a list."""
-        return (isinstance(atom, gast.Name) and atom.id in self.lists
-                and atom.id not in self.not_lists)
-
-    def expr_UnaryOp(self, e):
-        return gast.UnaryOp(op=e.op, operand=self.atom(e.operand))
-
-    def expr_Compare(self, e):
-        if len(e.ops) == 1:
-            return gast.Compare(left=self.atom(e.left), ops=e.ops,
-                                comparators=[self.atom(e.comparators[0])])
-        parts = []
-        left = self.atom(e.left)
-        for op, right in zip(e.ops, e.comparators):
-            right = self.atom(right)
-            parts.append(self.atom(gast.Compare(left=left, ops=[op], comparators=[right])))
-            left = right
-        return gast.BoolOp(op=gast.And(), values=parts)
-
-    def resolves_to(self, node, obj):
-        """True if ``node`` names ``obj`` through the function's free names."""
-        try:
-            return resolve(node, self.namespace) is obj
-        except KeyError:
-            return False
-
-    def expr_Call(self, e):
-        func = e.func
-        if isinstance(func, gast.Name) and func.id in self.partials:
-            fixed = self.partials[func.id]
-            e = gast.Call(func=fixed.args[0], args=fixed.args[1:] + e.args,
-                          keywords=fixed.keywords + e.keywords)
-            return self.expr_Call(e)
-        if isinstance(func, gast.Name) and self.namespace.get(func.id) is runtime.add_at:
-            # generated code accumulates in place into buffers it owns; differentiated
-            # again, the accumulation must be a value: added_at returns a new buffer
-            func = _load(self.runtime("added_at"))
-        if isinstance(func, gast.Name) and func.id in self.nested:
-            return inline_call(self, self.nested[func.id], e)
-        if isinstance(func, gast.Lambda):
-            return inline_call(self, func, e)
-        if isinstance(func, gast.Call):
-            if self.resolves_to(func.func, functools.partial) and func.args:
-                return self.expr_Call(gast.Call(  # functools.partial(f, a)(x) -> f(a, x)
-                    func=func.args[0], args=func.args[1:] + e.args,
-                    keywords=func.keywords + e.keywords))
-            made = function_value(self, func)  # make_scale(a)(3.0)
-            if made is not None:
-                return inline_call(self, made.node, e)
-        if not (isinstance(func, gast.Name) and func.id in self.nested) and any(
-                isinstance(a, (gast.Lambda, FunctionValue)) or (
-                    isinstance(a, gast.Name) and a.id in self.nested)
-                for a in list(e.args) + [k.value for k in e.keywords]):
-            # apply(lambda z: k * z, x), integrate(rhs, y0) with a nested def rhs: the
-            # user's function is inlined here, its parameter holding the function value
-            fdef = self.factory(func, True)
-            if fdef is not None:
-                return inline_call(self, fdef, e)
-        if self.resolves_to(func, map) and len(e.args) >= 2 and not e.keywords:
-            return self.simple(map_comprehension(e, self.namer))
-        if not self.is_atom(func):
-            if isinstance(func, gast.Attribute):
-                func = gast.Attribute(value=self.atom(func.value), attr=func.attr,
-                                      ctx=gast.Load())
-            else:
-                func = self.atom(func)
-        args = [gast.Starred(value=self.atom(a.value), ctx=gast.Load())
-                if isinstance(a, gast.Starred) else self.argument(a) for a in e.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.argument(k.value)) for k in e.keywords]
-        return gast.Call(func=func, args=args, keywords=keywords)
-
-    def argument(self, a):
-        if isinstance(a, (gast.Tuple, gast.List)):
-            return type(a)(elts=[self.argument(x) for x in a.elts], ctx=gast.Load())
-        return self.atom(a)
-
-    def expr_Attribute(self, e):
-        return gast.Attribute(value=self.atom(e.value), attr=e.attr, ctx=gast.Load())
-
-    def expr_Subscript(self, e):
-        return gast.Subscript(value=self.atom(e.value), slice=self.index(e.slice),
-                              ctx=gast.Load())
-
-    def index(self, idx):
-        if isinstance(idx, gast.Slice):
-            return gast.Slice(*(None if p is None else self.atom(p)
-                                for p in (idx.lower, idx.upper, idx.step)))
-        if isinstance(idx, gast.Tuple):
-            return gast.Tuple(elts=[self.index(x) for x in idx.elts], ctx=gast.Load())
-        return self.atom(idx)
-
-    def expr_Tuple(self, e):
-        return type(e)(elts=[self.atom(x) for x in e.elts], ctx=gast.Load())
-
-    expr_List = expr_Tuple
-
-    def expr_Dict(self, e):
-        return gast.Dict(keys=[None if k is None else self.atom(k) for k in e.keys],
-                         values=[self.atom(v) for v in e.values])
-
-
-def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def _assign_stmt(name, value, origin):
-    stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
-                                          type_comment=None)], value=value, type_comment=None)
-    setanno(stmt, "origin", origin)
-    return gast.copy_location(stmt, origin)
 
 
 def _written(stmts):

@@ -10,9 +10,8 @@ carry a leading batch axis: a value of primal shape ``s`` has shape
 computed once per sweep; branches and loop counts depend on primal values only.
 
 A dataflow marks the batched names; every statement reading one is rewritten
-by the table below (:data:`REWRITES`).  Anything outside it raises
-:class:`NotBatchable`, and the caller falls back to one sweep per basis vector;
-:data:`UNSUPPORTED` lists what that is, for the README.
+by the table of :mod:`~s2sad.transforms.batch_table`.  Anything outside it raises
+:class:`NotBatchable`, and the caller falls back to one sweep per basis vector.
 """
 import ast
 import copy
@@ -23,127 +22,14 @@ import numpy as np
 from ..syntax import astwalk
 from ..runtime import batched as batched_module
 from .. import runtime
+from .batch_table import ELEMENTWISE, METHODS, REWRITES, SAFE_CALLS
 from .ops import resolve
 
-__all__ = ["rewrite", "all_helpers", "NotBatchable", "UNSUPPORTED", "unsupported_markdown"]
+__all__ = ["rewrite", "all_helpers", "NotBatchable"]
 
 
 class NotBatchable(Exception):
     """The sweep uses a construct that has no batch-aware form."""
-
-
-# --- the table -----------------------------------------------------------------------
-
-_B = batched_module
-#: runtime helper -> (batched counterpart, positions that hold batched values; a primal
-#: value there is broadcast over the batch, except in the optional positions)
-REWRITES = {
-    runtime.unbroadcast: (_B.unbroadcast, (0,)),
-    runtime.broadcast_like: (_B.broadcast_like, (0,)),
-    runtime.unreduce: (_B.unreduce, (0,)),
-    runtime.unreduce_mean: (_B.unreduce_mean, (0,)),
-    runtime.unreduce_extremum: (_B.unreduce_extremum, (0,)),
-    runtime.unreduce_prod: (_B.unreduce_prod, (0,)),
-    runtime.unslice: (_B.unslice, (0,)),
-    runtime.add_at: (_B.add_at, (0, 2)),
-    runtime.added_at: (_B.added_at, (0, 2)),
-    runtime.setitem: (_B.setitem, (0, 2), (2,)),
-    runtime.item_at: (_B.get, (0,)),
-    runtime.tie_share: (_B.tie_share, (0,)),
-    runtime.matmul_adjoint_a: (_B.matmul_adjoint_a, (0,)),
-    runtime.matmul_adjoint_b: (_B.matmul_adjoint_b, (0,)),
-    runtime.dot_adjoint_a: (_B.dot_adjoint_a, (0,)),
-    runtime.dot_adjoint_b: (_B.dot_adjoint_b, (0,)),
-    np.sum: (_B.sum, (0,)),
-    np.mean: (_B.mean, (0,)),
-    np.reshape: (_B.reshape, (0,)),
-    np.transpose: (_B.transpose, (0,)),
-}
-#: functions that are batch-safe as they are: structure-aware sums, elementwise casts
-SAFE_CALLS = (runtime.add_grad, runtime.astype_like, np.real, np.imag, np.conj,
-              np.conjugate, np.negative, np.positive, np.copy)
-#: broadcasting elementwise functions: the batched operand is lifted to the others' rank
-ELEMENTWISE = (np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.where)
-#: methods of a batched array -> batched function (None: safe as it is)
-METHODS = {"sum": _B.sum, "mean": _B.mean, "reshape": _B.reshape, "transpose": _B.transpose,
-           "copy": None, "astype": None, "conj": None, "conjugate": None}
-
-#: runtime helpers that only ever read primal values (never adjoints or tangents)
-PRIMAL_ONLY = (runtime.abs_sign, runtime.clip_mask, runtime.invert_axes, runtime.method_axes,
-               runtime.log_base, runtime.xlogy, runtime.split_aux, runtime.zeros_like,
-               runtime.prod_curvature)
-
-#: Functions with no batch-aware form: a sweep that applies one to an adjoint or tangent
-#: falls back to one sweep per basis vector.  (function, what uses it)
-NOT_BATCH_AWARE = [
-    (runtime.append, "`list.append` of a differentiated value"),
-    (runtime.extend, "`list.extend` of differentiated values"),
-    (runtime.split_list, "`xs + [...]` of lists"),
-    (runtime.tail_list, "`xs + ys` of lists"),
-    (runtime.as_sequence, "loops over lists, tuples or dicts of differentiated values"),
-    (runtime.sequence_adjoint, "loops over lists, tuples or dicts of differentiated values"),
-    (runtime.spread, "builtin `sum` of a list"),
-    (runtime.restack, "`list(x)` / `tuple(x)` of an array"),
-    (runtime.extremum_parts, "builtin `max` / `min`"),
-    (runtime.extremum_tangent, "builtin `max` / `min`"),
-    (runtime.unitem, "`x.item()`"),
-    (runtime.item_of, "`x.item()`"),
-    (runtime.unattr, "namedtuple and dataclass fields"),
-    (runtime.unconcatenate, "`np.concatenate`"),
-    (runtime.unstack, "`np.stack`"),
-    (runtime.unpack_like, "`np.array` of a list"),
-    (runtime.fill_zeros, "`np.concatenate` / `np.stack` (differentiated again)"),
-    (np.concatenate, "`np.concatenate`"),
-    (np.stack, "`np.stack`"),
-    (np.array, "`np.array` / `np.asarray` of a list"),
-    (np.asarray, "`np.array` / `np.asarray` of a list"),
-    (np.cumsum, "`np.cumsum`"),
-    (np.flip, "`np.flip`"),
-    (np.roll, "`np.roll`"),
-    (np.swapaxes, "`np.swapaxes`"),
-    (np.moveaxis, "`np.moveaxis`"),
-    (np.squeeze, "`np.squeeze`"),
-    (np.expand_dims, "`np.expand_dims`"),
-    (np.ravel, "`np.ravel`"),
-    (np.broadcast_to, "`np.broadcast_to`"),
-    (np.outer, "`np.outer`"),
-    (runtime.unspread, "builtin `sum` of a list (differentiated again)"),
-    (runtime.slice_list, "lists built with `+` or `append` (differentiated again)"),
-    (runtime.embed_list, "lists built with `+` or `append` (differentiated again)"),
-    (runtime.unrestack, "`list(x)` / `tuple(x)` of an array (differentiated again)"),
-    (runtime.no_complex_curvature, "`abs` (differentiated again)"),
-]
-
-#: Constructs that make a sweep fall back (besides the functions above).
-UNSUPPORTED = [
-    ("any other function or method (`.T`, `.ravel()`, `.squeeze()`) applied to an adjoint "
-     "or tangent", "only the functions in `s2sad.transforms.batch.REWRITES`, `SAFE_CALLS`, "
-     "`ELEMENTWISE` and `METHODS` have batch-aware forms"),
-    ("a product of two batched values, or `**` with a batched exponent",
-     "not linear in the seed; generated sweeps never do it, user rules may"),
-    ("a batched value pushed on the tape, used as a condition, loop bound, index or in "
-     "`assert`", "the tape and control flow hold primal values only"),
-    ("recursive user functions", "their sweeps are compiled lazily"),
-    ("a user function whose own sweep falls back", "batching is all or nothing per sweep"),
-]
-
-
-def unsupported_markdown():
-    """The :data:`UNSUPPORTED` table as Markdown (the README's Jacobians section)."""
-    uses = {}
-    for func, use in NOT_BATCH_AWARE:
-        uses.setdefault(use, []).append("`%s`" % _qualified(func))
-    rows = ["| falls back to one sweep per basis vector | because |", "|---|---|"]
-    rows += ["| %s | no batch-aware form of %s |" % (use, ", ".join(funcs))
-             for use, funcs in uses.items()]
-    rows += ["| %s | %s |" % row for row in UNSUPPORTED]
-    return "\n".join(rows)
-
-
-def _qualified(func):
-    module = "np" if (getattr(func, "__module__", "") or "").startswith("numpy") else \
-        "runtime"
-    return "%s.%s" % (module, func.__name__)
 
 
 def rewrite(dv, imports, batch_helper):

@@ -1,7 +1,7 @@
 """Lower runtime helpers to plain NumPy where shape specialisation allows it.
 
 Input: the optimised statements of a shape-specialised joint reverse sweep, the
-:class:`~s2sad.transforms.specialize.Shapes` of its variables, and the code
+:class:`~s2sad.transforms.shape_inference.Shapes` of its variables, and the code
 generator's :class:`~s2sad.codegen.Imports`.  Output: the same statements where a
 helper call whose general case is not needed is written as the NumPy a person
 would write:

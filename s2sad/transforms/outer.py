@@ -1,7 +1,7 @@
 """Defer outer-product accumulations in loops to one matrix product after the loop.
 
 Input: the statements of a shape-specialised gradient, their
-:class:`~s2sad.transforms.specialize.Shapes`, the code generator's imports and a
+:class:`~s2sad.transforms.shape_inference.Shapes`, the code generator's imports and a
 function making unique names.  Output: the same code where a loop that only
 accumulates ``bW = bW + np.outer(a, b)`` (a rank-one update per step, as the adjoint
 of ``W @ h`` in a recurrence) instead collects ``a`` and ``b`` and, after the loop,

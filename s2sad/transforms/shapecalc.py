@@ -5,7 +5,7 @@ NumPy takes them, where an integer index array is stood in for by
 :class:`IndexArray` (its shape only).  Output: the shape NumPy's result has, or
 ``None`` when it cannot be known from shapes (a boolean mask) or the operation is
 an error.  No array is ever made, so the cost does not depend on the sizes: the
-shape inference of :mod:`s2sad.transforms.specialize` runs at compile time, for
+shape inference of :mod:`s2sad.transforms.shape_inference` runs at compile time, for
 arrays of any size.
 """
 import numbers
