@@ -6,6 +6,7 @@ from the matching built-in class (``SyntaxError``, ``TypeError``, ...) so code
 written for JAX or autograd keeps working.  Messages say what happened, where,
 and how to fix it, in that order.
 """
+from typing import Any, Iterable, Optional
 
 
 class S2SADError(Exception):
@@ -19,7 +20,8 @@ class UnsupportedSyntaxError(S2SADError, SyntaxError):
     source line and a caret.
     """
 
-    def __init__(self, construct, filename, lineno, col, line, hint=""):
+    def __init__(self, construct: str, filename: Optional[str], lineno: Optional[int],
+                 col: Optional[int], line: Optional[str], hint: str = "") -> None:
         msg = "%s is not supported by s2sad" % construct
         if hint:
             msg += "; " + hint
@@ -27,7 +29,7 @@ class UnsupportedSyntaxError(S2SADError, SyntaxError):
         self.construct = construct
         self.hint = hint
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = "%s:%s" % (self.filename, self.lineno)
         text = "%s: %s" % (where, self.msg)
         if self.text:
@@ -38,7 +40,7 @@ class UnsupportedSyntaxError(S2SADError, SyntaxError):
 class MissingRuleError(S2SADError, NotImplementedError):
     """A call to a function that has no derivative rule and no readable source."""
 
-    def __init__(self, name, where, reason=""):
+    def __init__(self, name: str, where: str, reason: str = "") -> None:
         msg = (
             "no derivative rule for %s (called at %s)%s. Register one with "
             "@s2sad.rules.adjoint(%s), or declare it non-differentiable with "
@@ -53,7 +55,7 @@ class MissingRuleError(S2SADError, NotImplementedError):
 class NonScalarOutputError(S2SADError, TypeError):
     """``grad`` of a function whose output is not a scalar."""
 
-    def __init__(self, shape):
+    def __init__(self, shape: Iterable[Any]) -> None:
         super().__init__(
             "Gradient only defined for scalar-output functions. Output had shape: "
             "%s. Reduce it first (for example with .sum()), or use s2sad.jacrev or "
@@ -77,7 +79,7 @@ class RuleError(S2SADError, ValueError):
 class InternalError(S2SADError, RuntimeError):
     """A broken invariant inside s2sad: always a bug in s2sad."""
 
-    def __init__(self, what, source=""):
+    def __init__(self, what: str, source: str = "") -> None:
         msg = "this is a bug in s2sad, please report it: %s" % what
         if source:
             msg += "\n--- generated source so far ---\n" + source

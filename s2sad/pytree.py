@@ -24,12 +24,23 @@ when they have the same containers, keys and registered metadata.
 """
 import collections
 import dataclasses
-from typing import Any, Callable, Hashable, Iterable, List, Optional, Sequence, Tuple
+from typing import (
+    Any, Callable, Hashable, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar,
+)
 
 __all__ = [
     "PyTreeDef", "flatten", "unflatten", "tree_map", "tree_leaves", "tree_structure",
     "register_pytree_node", "register_dataclass", "is_node",
 ]
+
+#: A registered container class.
+NodeT = TypeVar("NodeT")
+
+#: ``flatten_func`` of :func:`register_pytree_node`: ``node -> (children, aux_data)``.
+FlattenFunc = Callable[[NodeT], Tuple[Iterable[Any], Any]]
+
+#: ``unflatten_func`` of :func:`register_pytree_node`: ``(aux_data, children) -> node``.
+UnflattenFunc = Callable[[Any, Iterable[Any]], NodeT]
 
 
 class _NodeType:
@@ -110,7 +121,8 @@ def is_node(value: Any) -> bool:
     return _node_type(type(value)) is not None
 
 
-def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable):
+def register_pytree_node(nodetype: Type[NodeT], flatten_func: FlattenFunc[NodeT],
+                         unflatten_func: UnflattenFunc[NodeT]) -> Type[NodeT]:
     """Make instances of ``nodetype`` pytree containers.
 
     Args:
@@ -144,8 +156,8 @@ def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func:
     return nodetype
 
 
-def register_dataclass(nodetype: type, data_fields: Optional[Sequence[str]] = None,
-                       meta_fields: Optional[Sequence[str]] = None):
+def register_dataclass(nodetype: Type[NodeT], data_fields: Optional[Sequence[str]] = None,
+                       meta_fields: Optional[Sequence[str]] = None) -> Type[NodeT]:
     """Register a dataclass as a pytree whose leaves are its ``data_fields``.
 
     Args:
@@ -220,7 +232,8 @@ class PyTreeDef:
 
     __slots__ = ("node_type", "node_data", "children", "num_leaves", "_cls")
 
-    def __init__(self, cls, node_type, node_data, children):
+    def __init__(self, cls: Optional[type], node_type: Optional[_NodeType], node_data: Any,
+                 children: Iterable["PyTreeDef"]) -> None:
         self._cls = cls
         self.node_type = node_type
         self.node_data = node_data
@@ -242,7 +255,7 @@ class PyTreeDef:
     def _key(self):
         return (self._cls, self.node_data, self.children)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, PyTreeDef):
             return NotImplemented
         try:
@@ -250,14 +263,14 @@ class PyTreeDef:
         except Exception:  # metadata whose == raises or is ambiguous (arrays)
             return False
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._key())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "PyTreeDef(%s)" % self._describe()
 
     def _describe(self):
@@ -372,7 +385,7 @@ def tree_structure(tree: Any, is_leaf: Optional[Callable[[Any], bool]] = None) -
     return flatten(tree, is_leaf)[1]
 
 
-def tree_map(f: Callable, tree: Any, *rest: Any,
+def tree_map(f: Callable[..., Any], tree: Any, *rest: Any,
              is_leaf: Optional[Callable[[Any], bool]] = None) -> Any:
     """Apply ``f`` leaf by leaf to ``tree`` and the trees in ``rest`` (same structure).
 

@@ -15,11 +15,11 @@ since finite differences in single precision are too noisy to judge a rule.
 """
 import copy
 import inspect
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .api.checks import check_argnums, fun_name, leaf_dtype, resolve_argnums
+from .api.checks import ArgNums, Fun, check_argnums, fun_name, leaf_dtype, resolve_argnums
 from .api.gradients import pullback_of
 from . import pytree
 
@@ -132,8 +132,8 @@ def _param_names(f):
         return []
 
 
-def compare_vjp(f: Callable, args: Sequence[Any], argnums: Optional[Union[int, Sequence[int]]]
-                = None, eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6,
+def compare_vjp(f: Fun, args: Sequence[Any], argnums: Optional[ArgNums] = None,
+                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6,
                 seed: int = 0) -> Tuple[Any, List[CheckResult]]:
     """The comparison behind :func:`check_grads`, one row per argument, without raising.
 
@@ -169,10 +169,10 @@ def compare_vjp(f: Callable, args: Sequence[Any], argnums: Optional[Union[int, S
     return out, rows
 
 
-def check_grads(f: Callable, args: Sequence[Any],
-                argnums: Optional[Union[int, Sequence[int]]] = None, order: int = 1,
-                modes: Sequence[str] = ("rev",), eps: float = 1e-6, rtol: float = 1e-5,
-                atol: float = 1e-6, seed: int = 0) -> None:
+def check_grads(f: Fun, args: Sequence[Any], argnums: Optional[ArgNums] = None,
+                order: int = 1, modes: Union[str, Sequence[str]] = ("rev",),
+                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6,
+                seed: int = 0) -> None:
     """Check s2sad's derivatives of ``f`` at ``args`` against finite differences.
 
     Args:
@@ -223,8 +223,8 @@ def check_grads(f: Callable, args: Sequence[Any],
         raise AssertionError("\n".join(lines))
 
 
-def numerical_grad(f: Callable, args: Sequence[Any],
-                   argnums: Union[int, Sequence[int]] = 0, eps: float = 1e-6) -> Any:
+def numerical_grad(f: Fun, args: Sequence[Any], argnums: ArgNums = 0,
+                   eps: float = 1e-6) -> Any:
     """Gradient of the scalar function ``f`` by central differences, element by element.
 
     Args:

@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:  # run the working tree even when s2sad is not installed
+if os.environ.get("S2SAD_REQUIRE_INSTALLED"):
+    # .ci/run: the tests must import the installed package, never a source tree
+    import s2sad
+    _where = os.path.dirname(os.path.realpath(s2sad.__file__))
+    if os.path.commonpath([_where, os.path.realpath(sys.prefix)]) != os.path.realpath(
+            sys.prefix):
+        raise pytest.UsageError("S2SAD_REQUIRE_INSTALLED is set but s2sad was imported from "
+                                "%s, outside this environment (%s)" % (_where, sys.prefix))
+elif ROOT not in sys.path:  # run the working tree even when s2sad is not installed
     sys.path.insert(0, ROOT)
 
 

@@ -383,3 +383,62 @@ def test_a_rejected_helper_is_located_in_the_helper(assert_rejects):
         def f(x):
             return np.sum(helper(x))
         """, UnsupportedSyntaxError, line=4)
+
+
+# --- unpacking arguments into a call (regression: *args gave a zero gradient and
+# **kwargs were dropped, a wrong value and gradient, with no error) ---------------------
+
+UNPACKING_HELPERS = """
+    import collections
+    import numpy as np
+
+    def helper(a, b=1.0):
+        return a * b
+
+    def spread(*ts):
+        return ts[0] * ts[1]
+
+    Pair = collections.namedtuple("Pair", "a b")
+"""
+
+
+@pytest.mark.parametrize("call", [
+    "helper(*(x, 3.0))", "helper(x, **{'b': 3.0})", "helper(*[x], b=3.0)",
+    "spread(*(x, 3.0))", "Pair(*(x, 3.0)).a", "np.sum(x, **{'axis': 0})",
+])
+@pytest.mark.parametrize("via", ["grad", "jvp"])
+def test_unpacking_into_a_call_is_refused(load_snippet, call, via):
+    module, path, _ = load_snippet(UNPACKING_HELPERS + """
+    def f(x):
+        y = %s
+        return np.sum(y)
+    """ % call)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        if via == "grad":
+            s2sad.grad(module.f)(X)
+        else:
+            s2sad.jvp(module.f, (X,), (np.ones(4),))
+    assert info.value.filename == path and "unpacking" in str(info.value)
+
+
+def test_differentiated_value_into_star_args_is_refused(assert_rejects):
+    err = assert_rejects(UNPACKING_HELPERS + """
+    def f(x):
+        y = spread(x, 3.0)
+        return np.sum(y)
+    """, UnsupportedSyntaxError, line=13)
+    assert "*args" in str(err)
+
+
+def test_constant_keyword_into_star_star_kwargs_works(load_snippet):
+    module, _, _ = load_snippet("""
+        import numpy as np
+
+        def scaled(a, **options):
+            return a * options["b"]
+
+        def f(x):
+            return np.sum(scaled(x, b=3.0) ** 2)
+        """)
+    np.testing.assert_allclose(s2sad.grad(module.f)(X), 18.0 * X)
+    np.testing.assert_allclose(s2sad.jvp(module.f, (X,), (np.ones(4),))[1], np.sum(18.0 * X))

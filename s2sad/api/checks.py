@@ -8,7 +8,7 @@ an error raised while the user's function ran under a transform.
 """
 import inspect
 import numbers
-from typing import Sequence, Union
+from typing import Any, Callable, List, Tuple, Union
 
 import numpy as np
 
@@ -16,8 +16,19 @@ from .. import pytree
 from ..errors import NonScalarOutputError, S2SADError
 from .standins import FORWARD_APIS, shim
 
-#: ``argnums``: one position or several
-ArgNums = Union[int, Sequence[int]]
+#: ``argnums``: one position, or a tuple or list of positions (what
+#: :func:`check_argnums` accepts; ``numpy`` integers are accepted too at run time)
+ArgNums = Union[int, Tuple[int, ...], List[int]]
+
+#: A function to differentiate, or one a transform returns. Arguments and results are
+#: arrays, Python numbers or pytrees of them, so they are typed ``Any``.
+Fun = Callable[..., Any]
+
+#: ``jvp``'s ``primals`` and ``tangents``: a tuple or list with one entry per argument.
+Primals = Union[Tuple[Any, ...], List[Any]]
+
+#: The ``vjp_fn`` of :func:`s2sad.vjp`: one cotangent in, one gradient per primal out.
+Pullback = Callable[[Any], Tuple[Any, ...]]
 
 DTYPE_OF_PYTHON = {
     float: np.dtype(np.float64), int: np.dtype(np.int64),

@@ -4,13 +4,14 @@ Both run the generated forward-mode code (``jvp_f(*args, dx=...)``; ``linearize`
 the split pair ``f_linearize``/``f_tangent``, see :mod:`s2sad.compiler`), with JAX's
 parameters, return nesting and error wording (``shared/api.md``).
 """
-from typing import Any, Callable, Sequence, Tuple
+from typing import Any, Callable, Literal, Tuple, Union, overload
 
 import numpy as np
 
 from .. import pytree
 from .checks import (
-    check_callable, check_primal_leaves, describe_value, fun_name, leaf_dtype, where_arg,
+    Fun, Primals, check_callable, check_primal_leaves, describe_value, fun_name, leaf_dtype,
+    where_arg,
 )
 from .compiling import compile_derivative
 from .results import Owner, finalize_grads, float0
@@ -110,8 +111,26 @@ def _run_jvp(fun, primals, tangents, has_aux, api_name):
     return out, finalize_grads(t_out, out, Owner((primals, tangents))), aux
 
 
-def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
-        has_aux: bool = False, create_graph: bool = True) -> Tuple[Any, ...]:
+@overload
+def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: Literal[False] = False,
+        create_graph: bool = True) -> Tuple[Any, Any]:
+    ...
+
+
+@overload
+def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: Literal[True],
+        create_graph: bool = True) -> Tuple[Any, Any, Any]:
+    ...
+
+
+@overload
+def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool,
+        create_graph: bool = True) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
+    ...
+
+
+def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool = False,
+        create_graph: bool = True) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
     """Jacobian-vector product: evaluate ``fun`` and its directional derivative.
 
     Runs the generated forward-mode function (tangents interleaved with the primal
@@ -134,6 +153,8 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
       structure of ``out``; its leaves have the output's dtypes (:data:`s2sad.float0`
       for integer outputs) and are zero where the output does not depend on the
       inputs.
+      Statically (``mypy``): a 2-tuple for ``has_aux=False``, a 3-tuple for
+      ``has_aux=True``, and the union of both when ``has_aux`` is a ``bool`` variable.
 
     Raises:
       TypeError: primals or tangents that are not tuples/lists or differ in tree
@@ -156,7 +177,26 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any], *,
     return (out, t_out, aux) if has_aux else (out, t_out)
 
 
-def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> Tuple[Any, ...]:
+@overload
+def linearize(fun: Fun, *primals: Any, has_aux: Literal[False] = False
+              ) -> Tuple[Any, Callable[..., Any]]:
+    ...
+
+
+@overload
+def linearize(fun: Fun, *primals: Any, has_aux: Literal[True]
+              ) -> Tuple[Any, Callable[..., Any], Any]:
+    ...
+
+
+@overload
+def linearize(fun: Fun, *primals: Any, has_aux: bool
+              ) -> Union[Tuple[Any, Callable[..., Any]], Tuple[Any, Callable[..., Any], Any]]:
+    ...
+
+
+def linearize(fun: Fun, *primals: Any, has_aux: bool = False
+              ) -> Union[Tuple[Any, Callable[..., Any]], Tuple[Any, Callable[..., Any], Any]]:
     """Evaluate ``fun`` and return its linearization ``f_jvp`` at ``primals``.
 
     The primal computation runs once, in the generated ``{f}_linearize`` function,
@@ -176,6 +216,8 @@ def linearize(fun: Callable, *primals: Any, has_aux: bool = False) -> Tuple[Any,
       tangent per primal (same structure, shapes and dtypes, checked as in
       :func:`jvp`) and returns the output tangent; it may be called any number of
       times.
+      Statically (``mypy``): a 2-tuple for ``has_aux=False``, a 3-tuple for
+      ``has_aux=True``, and the union of both when ``has_aux`` is a ``bool`` variable.
 
     Raises:
       TypeError: no primals, a primal that is not numeric, a has_aux function that

@@ -10,13 +10,13 @@ the matching input.  Errors raised by the compiler (:mod:`s2sad.errors`) pass th
 unchanged.
 """
 import functools
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Literal, Tuple, Union, overload
 
 from .. import pytree
 from ..errors import InternalError
 from ..rules import generation as _rules_generation
 from .checks import (
-    ArgNums, check_argnums, check_callable, check_cotangent, check_diff_inputs,
+    ArgNums, Fun, Pullback, check_argnums, check_callable, check_cotangent, check_diff_inputs,
     check_scalar_output, check_vjp_inputs, cotangent_spec, diagnose, fun_name, reject_grad_vars,
     resolve_argnums,
 )
@@ -145,10 +145,10 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
     return wrapper
 
 
-def grad(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
+def grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False, *, create_graph: bool = True,
          realize: bool = True, grad_vars: Any = None, return_value: bool = False
-         ) -> Callable:
+         ) -> Callable[..., Any]:
     """Gradient of a scalar-valued function, compiled to Python source.
 
     Args:
@@ -195,10 +195,10 @@ def grad(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
                            realize, grad_vars, return_value, "grad", with_value=False)
 
 
-def value_and_grad(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
+def value_and_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
                    holomorphic: bool = False, allow_int: bool = False, *,
                    create_graph: bool = True, realize: bool = True, grad_vars: Any = None,
-                   return_value: bool = False) -> Callable:
+                   return_value: bool = False) -> Callable[..., Any]:
     """Value and gradient of a scalar-valued function in one call.
 
     Takes the same arguments as :func:`grad` (``return_value`` must stay False, since
@@ -250,8 +250,26 @@ def pullback_of(fun, args, wrt, has_aux, api_name="vjp"):
     return out, aux, pullback
 
 
-def vjp(fun: Callable, *primals: Any, has_aux: bool = False, create_graph: bool = True
-        ) -> Tuple[Any, ...]:
+@overload
+def vjp(fun: Fun, *primals: Any, has_aux: Literal[False] = False, create_graph: bool = True
+        ) -> Tuple[Any, Pullback]:
+    ...
+
+
+@overload
+def vjp(fun: Fun, *primals: Any, has_aux: Literal[True], create_graph: bool = True
+        ) -> Tuple[Any, Pullback, Any]:
+    ...
+
+
+@overload
+def vjp(fun: Fun, *primals: Any, has_aux: bool, create_graph: bool = True
+        ) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
+    ...
+
+
+def vjp(fun: Fun, *primals: Any, has_aux: bool = False, create_graph: bool = True
+        ) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
     """Evaluate ``fun`` and return its pullback (vector-Jacobian product).
 
     Args:
@@ -267,6 +285,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False, create_graph: bool 
       ``(out, vjp_fn)``, or ``(out, vjp_fn, aux)`` with ``has_aux``. ``vjp_fn(ct)``
       takes a cotangent with the structure, shapes and dtypes of ``out`` and returns a
       tuple of ``len(primals)`` gradients. It may be called many times.
+      Statically (``mypy``): a 2-tuple for ``has_aux=False``, a 3-tuple for
+      ``has_aux=True``, and the union of both when ``has_aux`` is a ``bool`` variable.
 
     Raises:
       TypeError: a primal that is not numeric.

@@ -11,8 +11,8 @@ import numpy as np
 from .. import pytree
 from ..rules import generation as _rules_generation
 from .checks import (
-    ArgNums, check_argnums, check_callable, describe_value, fun_name, leaf_dtype, reject_grad_vars,
-    resolve_argnums,
+    ArgNums, Fun, check_argnums, check_callable, describe_value, fun_name, leaf_dtype,
+    reject_grad_vars, resolve_argnums,
 )
 from .compiling import compile_derivative, statics_of
 from .jacobians import jacfwd_call
@@ -23,9 +23,9 @@ from .jacobian_tools import (
 )
 
 
-def hessian(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
+def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
             holomorphic: bool = False, *, grad_vars: Any = None,
-            return_value: bool = False) -> Callable:
+            return_value: bool = False) -> Callable[..., Any]:
     """Hessian of ``fun`` by forward-over-reverse: ``jacfwd`` of the generated gradient.
 
     The generated gradient (reverse mode, joint sweep) is differentiated again in

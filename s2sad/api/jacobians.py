@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import pytree
 from .checks import (
-    ArgNums, check_argnums, check_callable, check_diff_inputs, leaf_dtype, reject_grad_vars,
+    ArgNums, Fun, check_argnums, check_callable, check_diff_inputs, leaf_dtype, reject_grad_vars,
 )
 from .results import float0
 from .standins import tangent_params
@@ -107,10 +107,10 @@ def _jacrev_batched(bdv, residuals, out, out_leaves, out_def, aux, wrt, args, in
     return out_def, inner, out, aux
 
 
-def jacrev(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
+def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False, *,
            chunk_size: Optional[int] = None, grad_vars: Any = None,
-           return_value: bool = False) -> Callable:
+           return_value: bool = False) -> Callable[..., Any]:
     """Jacobian of ``fun`` by reverse mode: one forward sweep, one batched backward sweep.
 
     The generated forward sweep runs once; the batched backward sweep then runs once
@@ -251,9 +251,9 @@ def jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, ap
     return state["treedef"], inner, state["out"], state["aux"]
 
 
-def jacfwd(fun: Callable, argnums: ArgNums = 0, has_aux: bool = False,
+def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, *, chunk_size: Optional[int] = None,
-           grad_vars: Any = None, return_value: bool = False) -> Callable:
+           grad_vars: Any = None, return_value: bool = False) -> Callable[..., Any]:
     """Jacobian of ``fun`` by forward mode: one batched forward-mode sweep.
 
     Runs the batched forward-mode function once on all one-hot tangents of all

@@ -16,7 +16,7 @@ from .checks import leaf_dtype
 
 #: The dtype of the gradient of an integer or boolean input (as ``jax.dtypes.float0``):
 #: a zero-size structured dtype, since integers have no tangent space.
-float0 = np.dtype([("float0", np.void, 0)])
+float0: "np.dtype[np.void]" = np.dtype([("float0", np.void, 0)])
 
 
 class Owner:

@@ -6,12 +6,14 @@ Shows the code a transform runs: the joint reverse sweep (``grad``), the split s
 shape-specialised gradient ``grad`` runs for arrays of those shapes.
 """
 import inspect
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..compiler import batched
-from .checks import ArgNums, check_argnums, check_callable, fun_name, is_integer, resolve_argnums
+from .checks import (
+    ArgNums, Fun, check_argnums, check_callable, fun_name, is_integer, resolve_argnums,
+)
 from .compiling import array_ndims, compile_derivative, scalar_positions, signature_of
 from .standins import seeded_gradient
 
@@ -48,7 +50,7 @@ def _specialised_source(fun, mode, wrt, has_aux, shapes):
 _SOURCE_OPTIONS = ("has_aux", "optimize", "scalars", "shapes")
 
 
-def source(fun: Callable, mode: str = "grad", argnums: ArgNums = 0, **options: Any) -> str:
+def source(fun: Fun, mode: str = "grad", argnums: ArgNums = 0, **options: Any) -> str:
     """The generated derivative module of ``fun``, as ``s2sad show`` prints it.
 
     Args:

@@ -2,7 +2,7 @@
 
 Input: gast ``FunctionDef`` nodes, the names they use bound to live objects
 (:class:`Imports`), and comments placed as marker statements.  Output: the
-module's source text (``ast.unparse``, markers replaced by ``# ...`` lines,
+module's source text (:func:`~s2sad.syntax.printer.unparse`, markers replaced by ``# ...`` lines,
 an import header so the printed source runs as is).  :mod:`s2sad.compiler.cache`
 writes it to disk and imports it.
 """
@@ -17,6 +17,7 @@ import threading
 import gast
 
 from ..syntax import astwalk
+from ..syntax.printer import unparse
 from .. import runtime
 
 #: Held while code is generated: compiling is serialised (the passes share rule
@@ -183,7 +184,7 @@ def render(functions, comments, imports):
     module = gast.Module(body=list(functions), type_ignores=[])
     tree = _Signs().visit(gast.gast_to_ast(module))
     ast.fix_missing_locations(tree)
-    body = ast.unparse(tree).replace("\n\ndef ", "\n\n\ndef ")
+    body = unparse(tree).replace("\n\ndef ", "\n\n\ndef ")
     body = _COMMENT_RE.sub(lambda m: "%s# %s" % (m.group(1), comments.texts[int(m.group(2))]),
                            body)
     used = {n.id for n in astwalk.walk(module) if isinstance(n, gast.Name)}

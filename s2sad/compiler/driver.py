@@ -26,6 +26,7 @@ from ..transforms.calls import callee
 from . import build_forward, build_linearize, build_reverse
 from .assemble import Derivative
 from .build_batched import batched
+from .cache import clear as clear_files
 from .codegen import LOCK
 from .context import IN_PROGRESS, progress_key
 from .parsing import unwrap
@@ -57,12 +58,23 @@ class BoundDerivative:
             self.tangent = getattr(inner, "tangent", None)
 
 
-def clear_cache():
-    """Forget every compiled derivative (the files on disk stay)."""
+def clear_cache(disk=True):
+    """Forget every compiled derivative and delete s2sad's generated files.
+
+    In memory: every derivative compiled so far is dropped, so the next call of a
+    transformed function compiles it again.  On disk (unless ``disk=False``): the
+    generated modules in :func:`~s2sad.compiler.cache.cache_dir` are deleted, only
+    s2sad's own files (``<name>__<digest>.py``, their temporary files and stale
+    ``__pycache__`` entries), never anything else there.  Functions that are still
+    referenced keep working: they run from memory, and their source is held in
+    :mod:`linecache` for tracebacks.
+    """
     with LOCK:
         for fn in list(_CACHED):
             fn.__dict__.pop(CACHE_ATTR, None)
         _CACHED.clear()
+    if disk:
+        clear_files()
 
 
 def cached(fn):

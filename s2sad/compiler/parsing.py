@@ -8,6 +8,7 @@ the live object it refers to now (closure cells, then globals, then builtins).
 """
 import builtins
 import copy
+import dis
 import functools
 import inspect
 import linecache
@@ -133,7 +134,7 @@ def _code_shape(code, lenient=False):
     pytest rewrote, which adds assertion helpers) keeps only the lines, the numbers
     and the names a user wrote."""
     if lenient:
-        lines = {line for _, _, line in code.co_lines() if line is not None}
+        lines = {line for _, line in dis.findlinestarts(code) if line is not None}
         numbers = sorted(repr(c) for c in code.co_consts
                          if isinstance(c, (int, float, complex)) and not isinstance(c, bool))
         names = sorted(n for n in code.co_names if not n.startswith("@"))

@@ -9,7 +9,6 @@ variables and shape classes.  The result, a :class:`Prepared`, is what the
 mode-specific pipelines (``build_reverse``, ``build_forward``, ``build_linearize``)
 take.  Python's own source is never changed: everything happens on a fresh parse.
 """
-import ast
 import functools
 import os
 
@@ -18,6 +17,7 @@ import gast
 from ..errors import AuxOutputError
 from ..syntax import astwalk
 from ..syntax.annotations import getanno, setanno
+from ..syntax.printer import unparse
 from ..transforms.activity import active_variables
 from ..transforms.aliasing import param_kinds, resolve_aliasing
 from ..transforms.anf import anf
@@ -252,7 +252,7 @@ def record_text(parsed):
     """Annotate each user statement with its text for ``# Grad of:`` comments."""
     for node in astwalk.walk(parsed.fdef):
         if isinstance(node, gast.stmt) and node is not parsed.fdef:
-            text = ast.unparse(gast.gast_to_ast(node)).split("\n")[0]
+            text = unparse(node).split("\n")[0]
             if isinstance(node, (gast.If, gast.For, gast.While)):
                 text = text.rstrip(":") + ":"
             setanno(node, "text", "%s  (%s:%s)" % (

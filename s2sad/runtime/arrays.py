@@ -516,7 +516,8 @@ def no_complex_curvature(t, x):
     if np.iscomplexobj(x):
         raise NotImplementedError(
             "s2sad does not compute second derivatives of abs() of complex values; "
-            "write abs(z) as np.sqrt(z.real ** 2 + z.imag ** 2) to differentiate it again")
+            "write abs(z) as np.sqrt(np.real(z) ** 2 + np.real(-1j * z) ** 2) to "
+            "differentiate it again")
     return zeros_like(x) if t is not None else None
 
 

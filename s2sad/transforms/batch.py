@@ -13,13 +13,13 @@ A dataflow marks the batched names; every statement reading one is rewritten
 by the table of :mod:`~s2sad.transforms.batch_table`.  Anything outside it raises
 :class:`NotBatchable`, and the caller falls back to one sweep per basis vector.
 """
-import ast
 import copy
 
 import gast
 import numpy as np
 
 from ..syntax import astwalk
+from ..syntax.printer import unparse
 from ..runtime import batched as batched_module
 from .. import runtime
 from .batch_table import ELEMENTWISE, METHODS, REWRITES, SAFE_CALLS
@@ -495,7 +495,7 @@ def _get(table, key):
 
 
 def _text(node):
-    return ast.unparse(gast.gast_to_ast(copy.deepcopy(node)))
+    return unparse(copy.deepcopy(node))
 
 
 def _rename_ctx(node, ctx):

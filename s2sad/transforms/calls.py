@@ -158,8 +158,11 @@ def bind_call(transform, op, stmt):
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     positions = []
     for pname, node in bound.arguments.items():
+        # a *args parameter binds a tuple of nodes, a **kwargs one a dict of them
+        parts = node if isinstance(node, tuple) else \
+            list(node.values()) if isinstance(node, dict) else [node]
         if not any(isinstance(n, gast.Name) and n.id in transform.active
-                   for n in astwalk.walk(node)):
+                   for part in parts for n in astwalk.walk(part)):
             continue
         kind = signature.parameters[pname].kind
         if kind not in (inspect.Parameter.POSITIONAL_ONLY,

@@ -115,6 +115,20 @@ def _keyed(key, args, keywords=None, func=None):
 
 
 def _call(value, namespace, is_local):
+    """The :class:`Op` of a call; kind ``"unpacked"`` for a call that unpacks arguments
+    into a function with a rule (``**kw``) or into a user function or record type
+    (``*args`` or ``**kw``): which parameter gets which value is only known at run
+    time, so the transforms refuse it (:func:`missing_rule`)."""
+    op = _plain_call(value, namespace, is_local)
+    double = [k.value for k in value.keywords if k.arg is None]
+    starred = any(isinstance(a, gast.Starred) for a in value.args)
+    if (double and op.kind in ("rule", "function", "constructor")) or (
+            starred and op.kind in ("function", "constructor")):
+        return Op("unpacked", op.key, list(op.args) + double, op.keywords, op.func)
+    return op
+
+
+def _plain_call(value, namespace, is_local):
     keywords = {k.arg: k.value for k in value.keywords if k.arg is not None}
     func = value.func
     root = func
@@ -160,7 +174,12 @@ def public_name(key):
 
 
 def missing_rule(ctx, op, stmt, reason=""):
-    """The error for a call of kind ``"unknown"`` (or a rule lacking this mode's half)."""
+    """The error for a call of kind ``"unknown"`` or ``"unpacked"`` (or a rule lacking
+    this mode's half)."""
+    if op.kind == "unpacked":
+        return ctx.unsupported(
+            stmt, "unpacking arguments (*args or **kwargs) into a call of %s"
+            % public_name(op.key), "pass each argument by itself: f(a, b, key=c)")
     if isinstance(op.key, str) and ctx.is_local(op.key):
         return ctx.unsupported(
             stmt, "calling %s, a function value s2sad cannot tell when compiling" % op.key,

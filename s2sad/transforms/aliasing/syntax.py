@@ -6,13 +6,12 @@ the compilation).  Output: new gast nodes (located at an origin statement, carry
 expressions and statements a statement holds.  No analysis state; it imports no other
 module of the package.
 """
-import ast
 import copy
 
 import gast
 import numpy as np
 
-from ...syntax import astwalk
+from ...syntax import astwalk, printer
 from ...syntax.annotations import getanno, setanno
 
 
@@ -67,7 +66,7 @@ def bind_into(namespace, name, obj):
 
 def unparse(node):
     """The first line of ``node``'s source text (for messages)."""
-    return ast.unparse(gast.gast_to_ast(node)).split("\n")[0]
+    return printer.unparse(node).split("\n")[0]
 
 
 def quoted(name):
