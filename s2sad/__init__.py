@@ -14,25 +14,19 @@ Example
 >>> g.shape
 (3,)
 """
-__version__ = "0.1.0"
-
-from typing import Callable as _Callable  # noqa: E402
+from ._version import __version__
 
 from . import errors, pytree, rules  # noqa: E402
 from .api import (  # noqa: E402
     float0, grad, hessian, jacfwd, jacrev, jvp, linearize, source, value_and_grad, vjp,
 )
-from .compiler import clear_cache as _clear_cache  # noqa: E402
+from .compiler import clear_cache  # noqa: E402
 from .errors import (  # noqa: E402
     AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
     SourceUnavailableError, UnsupportedSyntaxError,
 )
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
 from . import testing  # noqa: E402  (s2sad.testing.check_grads after a plain import s2sad)
-
-#: Forget every compiled derivative (the files on disk stay). The same function as
-#: :func:`s2sad.compiler.clear_cache`, declared here with its type for ``mypy --strict``.
-clear_cache: _Callable[[], None] = _clear_cache
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",

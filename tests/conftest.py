@@ -8,12 +8,24 @@ Options:
                   instead of its fixed, seeded CI set (S2SAD_FUZZ=N does the same).
 """
 import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# generated modules of a test run go to a directory of their own: the suite calls
+# s2sad.clear_cache(), which would otherwise empty the user's cache
+_OWN_CACHE = None
+if "S2SAD_CACHE_DIR" not in os.environ:
+    _OWN_CACHE = os.environ["S2SAD_CACHE_DIR"] = tempfile.mkdtemp(prefix="s2sad-tests-")
+
+
+def pytest_unconfigure(config):
+    if _OWN_CACHE is not None:
+        shutil.rmtree(_OWN_CACHE, ignore_errors=True)
 if os.environ.get("S2SAD_REQUIRE_INSTALLED"):
     # .ci/run: the tests must import the installed package, never a source tree
     import s2sad

@@ -26,7 +26,7 @@ LAYERS = [
     ("transforms", ["s2sad.transforms"]),
     ("rules", ["s2sad.rules"]),
     ("runtime", ["s2sad.runtime"]),
-    ("base", ["s2sad.errors", "s2sad.pytree", "s2sad.syntax"]),
+    ("base", ["s2sad.errors", "s2sad.pytree", "s2sad.syntax", "s2sad._version"]),
 ]
 MAX_LINES = 600
 #: flat tables of declarative rules, exempt from the length limit

@@ -33,6 +33,8 @@ import threading
 import time
 import weakref
 
+from .._version import __version__
+
 DEFAULT_MAX_FILES = 2000
 DIGEST = 20  # hex digits of SHA-256 in a file name (80 bits)
 MAX_STEM = 120  # file names stay well under the usual 255-byte limit
@@ -85,9 +87,7 @@ def _directory():
 
 
 def _tag():
-    # s2sad sets __version__ before importing its layers; read, not imported (layering)
-    version = getattr(sys.modules.get(__name__.partition(".")[0]), "__version__", "?")
-    return ("s2sad %s %s %s\n" % (version, sys.implementation.name,
+    return ("s2sad %s %s %s\n" % (__version__, sys.implementation.name,
                                   ".".join(map(str, sys.version_info[:3])))).encode()
 
 

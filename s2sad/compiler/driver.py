@@ -58,7 +58,7 @@ class BoundDerivative:
             self.tangent = getattr(inner, "tangent", None)
 
 
-def clear_cache(disk=True):
+def clear_cache(*, disk: bool = True) -> None:
     """Forget every compiled derivative and delete s2sad's generated files.
 
     In memory: every derivative compiled so far is dropped, so the next call of a
