@@ -72,7 +72,7 @@ def misuse(x: Array, flag: bool) -> None:
     s2sad.source(f, mode=1)  # E: arg-type
     s2sad.register_dataclass("Layer")  # E: arg-type
     check_grads(f, (x,), order="1")  # E: arg-type
-    s2sad.clear_cache(1)  # E: call-arg
+    s2sad.clear_cache(1)  # E: call-arg|misc
 '''
 
 _LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+): (?P<kind>error|note): (?P<msg>.*?)"
