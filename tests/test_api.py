@@ -820,19 +820,6 @@ def test_finalize_integer_leaf_gives_float0():
     assert g.dtype == s2sad.float0 and g.shape == (2,)
 
 
-# --- docstring examples --------------------------------------------------------------
-
-@pytest.mark.parametrize("module", ["s2sad", "s2sad.api.gradients", "s2sad.api.forward",
-                                    "s2sad.api.jacobians", "s2sad.api.hessian",
-                                    "s2sad.api.source", "s2sad.pytree", "s2sad.testing",
-                                    "s2sad.cli"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted > 0 and result.failed == 0
-
-
 def identity_sum(x, y):
     return x + y
 
