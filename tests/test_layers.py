@@ -30,7 +30,7 @@ LAYERS = [
 ]
 MAX_LINES = 600
 #: flat tables of declarative rules, exempt from the length limit
-FLAT_TABLES = {"s2sad.rules.numpy_rules"}
+FLAT_TABLES = set()
 
 
 def _module_name(path):

@@ -1,53 +1,21 @@
-"""Gradients of every derivative rule against central finite differences.
-
-One parametrised test over the ``RULE_CASES`` table (JAX's ``GradTestSpec``
-with autograd's domains).  Each case is a module-level function (s2sad reads
-its source) that wraps one operation as ``np.sum(np.sin(op(...)))``, so every
-output element gets a different cotangent (Zygote's ``gradtest``).  Gradients
-with respect to all arguments are compared with central differences in
-float64; float32 cases check that the gradient stays float32 and matches the
-float64 gradient at a loose tolerance.
+"""The rule table of the operators, NumPy functions and runtime helpers that s2sad had
+first, checked by :func:`rulecase.check_case` (reverse, forward and second order
+against finite differences; float32).  The ``test_rules_*`` modules hold the rows of
+the other rule tables.
 """
 import collections
 import dataclasses
 import math
 import operator
-import zlib
-from typing import Any, NamedTuple, Optional, Sequence, Tuple
+from typing import Any
 
 import numpy as np
 import pytest
 
-import s2sad
 from s2sad import runtime
 from s2sad.rules import attribute, method
-from s2sad.testing import numerical_grad
 
-F64, F32 = np.float64, np.float32
-SCALAR = None  # a shape of None means "a Python float argument"
-
-
-class RuleCase(NamedTuple):
-    """One row: ``fn(*args)`` exercises the rule of ``key``.
-
-    Attributes:
-      key: the rule key covered (for test_rule_coverage).
-      fn: module-level function returning a scalar.
-      shapes: argument shape configurations, one tuple of shapes per configuration
-        (``None`` for a Python float).
-      domain: ``(low, high)`` for every argument, or one pair per argument.
-      dtypes: float dtypes to test.
-      rtol: tolerance of the float64 comparison.
-      xfail: reason, when the case fails because of a known bug outside the rule.
-    """
-
-    key: Any
-    fn: Any
-    shapes: Sequence[Tuple[Optional[tuple], ...]]
-    domain: Any = (-2.0, 2.0)
-    dtypes: Tuple[type, ...] = (F64, F32)
-    rtol: float = 1e-5
-    xfail: str = ""
+from rulecase import BINARY, F64, M, M2, POS, SCALAR, UNIT, RuleCase, check_case, params
 
 
 # --- elementwise unary ---
@@ -778,12 +746,6 @@ def f_split_aux(x):
     return np.sum(np.sin(pair[0]))
 
 
-M = ((3, 4),)
-M2 = ((3, 4), (3, 4))
-BINARY = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3,)), (SCALAR, (3,))]
-POS = (0.5, 2.0)
-UNIT = (-0.9, 0.9)
-
 RULE_CASES = [
     # elementwise unary
     RuleCase(np.sin, f_sin, [M, ((),)]),
@@ -981,51 +943,6 @@ RULE_CASES = [
 ]
 
 
-def _params():
-    out = []
-    for case in RULE_CASES:
-        for shapes in case.shapes:
-            for dtype in case.dtypes:
-                if dtype is F32 and all(s is SCALAR for s in shapes):
-                    continue
-                label = "%s-%s-%s" % (case.fn.__name__[2:],
-                                      "x".join("py" if s is SCALAR else str(list(s)).replace(
-                                          " ", "") for s in shapes),
-                                      np.dtype(dtype).name)
-                marks = [pytest.mark.xfail(reason=case.xfail)] if case.xfail else []
-                out.append(pytest.param(case, shapes, dtype, id=label, marks=marks))
-    return out
-
-
-def _make_args(case, shapes, dtype, label):
-    rng = np.random.default_rng(zlib.crc32(label.encode()))
-    domains = case.domain if isinstance(case.domain[0], tuple) else [case.domain] * len(shapes)
-    args = []
-    for shape, (low, high) in zip(shapes, domains):
-        if shape is SCALAR:
-            args.append(float(rng.uniform(low, high)))
-        else:
-            args.append(np.asarray(rng.uniform(low, high, size=shape), dtype=dtype))
-    return args
-
-
-@pytest.mark.parametrize("case, shapes, dtype", _params())
-def test_rule_gradient(case, shapes, dtype, request):
-    args64 = _make_args(case, shapes, F64, request.node.callspec.id.rsplit("-", 1)[0])
-    argnums = tuple(range(len(args64)))
-    grads64 = s2sad.grad(case.fn, argnums=argnums)(*args64)
-    expected = numerical_grad(case.fn, args64, argnums=argnums)
-    for i, (got, want) in enumerate(zip(grads64, expected)):
-        assert np.shape(got) == np.shape(want), "argument %d: shape" % i
-        np.testing.assert_allclose(got, want, rtol=case.rtol, atol=1e-6,
-                                   err_msg="gradient of argument %d" % i)
-    if dtype is F32:
-        args32 = [a if isinstance(a, float) else a.astype(F32) for a in args64]
-        grads32 = s2sad.grad(case.fn, argnums=argnums)(*args32)
-        for i, (g32, g64, a) in enumerate(zip(grads32, grads64, args32)):
-            if isinstance(a, float):
-                continue
-            assert np.result_type(g32) == F32, "argument %d: dtype %s" % (
-                i, np.result_type(g32))
-            scale = max(1.0, float(np.max(np.abs(g64))))
-            np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-3 * scale)
+@pytest.mark.parametrize("case, shapes, dtype, order", params(RULE_CASES))
+def test_rule(case, shapes, dtype, order, request):
+    check_case(case, shapes, dtype, order, request.node.callspec.id)

@@ -4,7 +4,8 @@
 each needs an adjoint rule or a non-differentiable declaration.  Every
 adjoint rule also needs a tangent (a template or a ``linear`` declaration), so
 forward mode never meets a hole, and a row in ``test_numpy_rules.RULE_CASES``,
-so it is checked against finite differences.
+so it is checked against finite differences (the ``RULE_CASES`` of
+``test_numpy_rules`` and of every ``test_rules_*`` module).
 """
 import math
 import operator
@@ -15,7 +16,13 @@ import pytest
 from s2sad import rules, runtime
 from s2sad.rules import attribute, method
 
-from test_numpy_rules import RULE_CASES
+import importlib
+import pathlib
+
+#: every row of every rule table: test_numpy_rules and the test_rules_* modules
+RULE_CASES = [case for path in sorted(pathlib.Path(__file__).parent.glob("test_*rules*.py"))
+              if path.stem != "test_rule_coverage"
+              for case in getattr(importlib.import_module(path.stem), "RULE_CASES", [])]
 
 
 REQUIRED = [
@@ -91,7 +98,7 @@ def test_every_tangent_has_an_adjoint():
 @pytest.mark.parametrize("key", rules.registered_keys(), ids=_name)
 def test_rule_has_test_row(key):
     tested = {case.key for case in RULE_CASES}
-    assert key in tested, "%r has a rule but no row in test_numpy_rules.RULE_CASES" % (key,)
+    assert key in tested, "%r has a rule but no row in any RULE_CASES table" % (key,)
 
 
 def test_rows_name_registered_keys():

@@ -8,7 +8,14 @@ only :mod:`s2sad.rules.registry`, :mod:`s2sad.runtime`, :mod:`s2sad.syntax` and
   the template decorators (:func:`adjoint`, :func:`tangent`, :func:`linear`,
   :func:`nondifferentiable`) and lookups; the template contract is its docstring;
 * the built-in tables, registered when this package is imported:
-  :mod:`~s2sad.rules.numpy_rules` (NumPy functions, ufuncs, array methods),
+  :mod:`~s2sad.rules.elementwise_rules` (elementwise functions, operators, complex),
+  :mod:`~s2sad.rules.reduction_rules` (reductions and statistics),
+  :mod:`~s2sad.rules.shape_rules` (shape, indexing, joining and splitting),
+  :mod:`~s2sad.rules.linalg_rules` (products and ``numpy.linalg``),
+  :mod:`~s2sad.rules.fft_rules` (``numpy.fft``),
+  :mod:`~s2sad.rules.scipy_rules` and :mod:`~s2sad.rules.scipy_stats_rules` (SciPy,
+  when it imports),
+  :mod:`~s2sad.rules.numpy_rules` (non-differentiable NumPy functions),
   :mod:`~s2sad.rules.builtins_rules` (operators, ``math``, builtins),
   :mod:`~s2sad.rules.structure_rules` (containers and functional writes) and
   :mod:`~s2sad.rules.runtime_rules` (the runtime helpers themselves, for higher order).
@@ -18,7 +25,10 @@ from .registry import (
     Rule, adjoint, attribute, d, generation, is_d, is_linear, is_nondifferentiable, linear,
     lookup_adjoint, lookup_tangent, method, nondifferentiable, registered_keys, tangent,
 )
-from . import builtins_rules, numpy_rules, runtime_rules, structure_rules  # noqa: F401,E402
+from . import (  # noqa: F401,E402
+    builtins_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules, reduction_rules,
+    runtime_rules, scipy_rules, scipy_stats_rules, shape_rules, structure_rules,
+)
 
 __all__ = [
     "Rule", "RuleError", "adjoint", "attribute", "d", "generation", "is_d", "is_linear",

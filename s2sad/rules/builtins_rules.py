@@ -13,7 +13,8 @@ import numpy as np
 
 from .registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (
-    abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base, unbroadcast, xlogy,
+    abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base, unbroadcast,
+    xlogy,
 )
 
 # --- elementwise unary ---

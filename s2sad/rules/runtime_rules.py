@@ -15,10 +15,12 @@ import numpy as np
 
 from .registry import adjoint, d, linear, nondifferentiable, tangent
 from ..runtime import (
-    abs_sign, embed_list, extremum_parts, extremum_tangent, item_at, item_of, log_base,
-    no_complex_curvature, prod_curvature, restack, sequence_adjoint, slice_list, split_list,
-    spread, tail_list, unattr, unbroadcast, unitem, unreduce, unreduce_prod, unrestack, unslice,
-    unspread, xlogy,
+    abs_sign, add_grad, astype_like, broadcast_like, dot_adjoint_a, dot_adjoint_b,
+    embed_list, extremum_parts, extremum_tangent, fill_zeros, item_at, item_of, log_base,
+    matmul_adjoint_a, matmul_adjoint_b, no_complex_curvature, prod_curvature, restack,
+    sequence_adjoint, slice_list, split_list, spread, tail_list, tie_share, unattr,
+    unbroadcast, unconcatenate, unitem, unpack_like, unreduce, unreduce_extremum,
+    unreduce_prod, unrestack, unslice, unspread, unstack, xlogy,
 )
 
 # --- sums and lists ---
@@ -185,3 +187,121 @@ def prod_curvature_adjoint(z, g, y, x):
 
 
 linear(no_complex_curvature, prod_curvature)
+
+
+# --- runtime helpers (rules for differentiating generated code again) ---
+
+
+@adjoint(unbroadcast)
+def unbroadcast_adjoint(y, g, x):
+    d[g] = broadcast_like(d[y], g)
+
+
+@adjoint(broadcast_like)
+def broadcast_like_adjoint(z, t, y):
+    d[t] = unbroadcast(d[z], t)
+
+
+@adjoint(unreduce)
+def unreduce_adjoint(y, g, x, axis=None, keepdims=False):
+    d[g] = unbroadcast(np.sum(d[y], axis=axis, keepdims=keepdims), g)
+
+
+@adjoint(unslice)
+def unslice_adjoint(y, g, x, index):
+    d[g] = d[y][index]
+
+
+@adjoint(tie_share)
+def tie_share_adjoint(y, g, win, tie):
+    d[g] = unbroadcast(tie_share(d[y], win, tie), g)
+
+
+@adjoint(unreduce_extremum)
+def unreduce_extremum_adjoint(r, g, y, x, axis=None, keepdims=False):
+    d[g] = unbroadcast(np.sum(d[r] * unreduce_extremum(1.0, y, x, axis, keepdims), axis=axis,
+                              keepdims=keepdims), g)
+
+
+@adjoint(astype_like)
+def astype_like_adjoint(y, g, x):
+    d[g] = astype_like(d[y], g)
+
+
+@adjoint(unconcatenate)
+def unconcatenate_adjoint(r, g, arrays, axis=0):
+    d[g] = np.concatenate(fill_zeros(d[r], arrays), axis)
+
+
+@adjoint(unstack)
+def unstack_adjoint(r, g, arrays, axis=0):
+    d[g] = np.stack(fill_zeros(d[r], arrays), axis)
+
+
+@adjoint(unpack_like)
+def unpack_like_adjoint(r, g, a):
+    d[g] = unbroadcast(np.asarray(fill_zeros(d[r], a)), g)
+
+
+@adjoint(fill_zeros)
+def fill_zeros_adjoint(r, parts, like):
+    d[parts] = d[r]
+
+
+linear(unbroadcast, broadcast_like, unreduce, unslice, tie_share, unreduce_extremum,
+       astype_like, unconcatenate, unstack, unpack_like, fill_zeros)
+
+
+@adjoint(add_grad)
+def add_grad_adjoint(y, a, b):
+    d[a] = d[y]
+    d[b] = d[y]
+
+
+@tangent(add_grad)
+def add_grad_tangent(y, a, b):
+    d[y] = add_grad(d[a], d[b])
+
+
+@adjoint(dot_adjoint_a)
+def dot_adjoint_a_adjoint(r, g, a, b):
+    d[g] = np.dot(d[r], b)
+    d[b] = dot_adjoint_b(g, d[r], b)
+
+
+@tangent(dot_adjoint_a)
+def dot_adjoint_a_tangent(r, g, a, b):
+    d[r] = dot_adjoint_a(d[g], a, b) + dot_adjoint_a(g, a, d[b])
+
+
+@adjoint(dot_adjoint_b)
+def dot_adjoint_b_adjoint(r, g, a, b):
+    d[g] = np.dot(a, d[r])
+    d[a] = dot_adjoint_a(g, a, d[r])
+
+
+@tangent(dot_adjoint_b)
+def dot_adjoint_b_tangent(r, g, a, b):
+    d[r] = dot_adjoint_b(d[g], a, b) + dot_adjoint_b(g, d[a], b)
+
+
+@adjoint(matmul_adjoint_a)
+def matmul_adjoint_a_adjoint(r, g, a, b):
+    d[g] = unbroadcast(np.matmul(d[r], b), g)
+    d[b] = matmul_adjoint_b(g, d[r], b)
+
+
+@tangent(matmul_adjoint_a)
+def matmul_adjoint_a_tangent(r, g, a, b):
+    d[r] = matmul_adjoint_a(d[g], a, b) + matmul_adjoint_a(g, a, d[b])
+
+
+@adjoint(matmul_adjoint_b)
+def matmul_adjoint_b_adjoint(r, g, a, b):
+    d[g] = unbroadcast(np.matmul(a, d[r]), g)
+    d[a] = matmul_adjoint_a(g, a, d[r])
+
+
+@tangent(matmul_adjoint_b)
+def matmul_adjoint_b_tangent(r, g, a, b):
+    d[r] = matmul_adjoint_b(d[g], a, b) + matmul_adjoint_b(g, d[a], b)

@@ -11,8 +11,9 @@ import numpy as np
 
 from .registry import adjoint, d, linear, method, tangent
 from ..runtime import (
-    add_at, added_at, append, as_sequence, extend, item_at, item_of, restack, sequence_adjoint,
-    setitem, split_aux, split_list, spread, tail_list, unattr, unbroadcast, unitem, unreduce_mean,
+    add_at, added_at, append, as_sequence, extend, item_at, item_of, restack,
+    sequence_adjoint, setitem, split_aux, split_list, spread, tail_list, unattr,
+    unbroadcast, unitem, unreduce_mean,
 )
 
 # --- writes ---

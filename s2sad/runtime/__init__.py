@@ -8,19 +8,31 @@ here (``from s2sad.runtime import unbroadcast``), so the printed source runs as 
   adjoints, adjoint accumulation (``add_grad``) and zeros;
 * :mod:`~s2sad.runtime.containers`: functional writes (``setitem``), lists, tuples,
   namedtuple and dataclass fields;
+* :mod:`~s2sad.runtime.elementwise`, :mod:`~s2sad.runtime.reductions`,
+  :mod:`~s2sad.runtime.shaping`, :mod:`~s2sad.runtime.linalg`,
+  :mod:`~s2sad.runtime.fft`, :mod:`~s2sad.runtime.special`: helpers of the rule tables
+  of the same areas;
 * :mod:`~s2sad.runtime.batched`: batch-aware counterparts for batched sweeps
   (``jacrev``/``jacfwd``/``hessian``), imported by name, not re-exported here.
 
 Every helper here has derivative rules of its own (:mod:`s2sad.rules`), so generated
 code can be differentiated again.
 """
-from . import arrays, containers  # noqa: F401  (s2sad.runtime.arrays, .containers)
+from . import (  # noqa: F401  (s2sad.runtime.arrays, ...)
+    arrays, containers, elementwise, fft, linalg, reductions, shaping, special,
+)
 from .arrays import *  # noqa: F401,F403
-from .arrays import __all__ as _arrays_all
 from .containers import *  # noqa: F401,F403
-from .containers import __all__ as _containers_all
+from .elementwise import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .shaping import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .fft import *  # noqa: F401,F403
+from .special import *  # noqa: F401,F403
 
-__all__ = list(_arrays_all) + list(_containers_all)
+__all__ = [name for module in (arrays, containers, elementwise, reductions, shaping, linalg,
+                               fft, special)
+           for name in module.__all__]
 
 
 def helper_name(obj):

@@ -239,9 +239,12 @@ def reshape(t, *shape):
     return np.reshape(t, _shape(t)[:1] + shape)
 
 
-def transpose(t, axes=None):
-    """``np.transpose(t, axes)`` of the primal (the batch axis stays first)."""
+def transpose(t, axes=None, *more):
+    """``np.transpose(t, axes)`` of the primal (the batch axis stays first); also the
+    method's forms ``t.transpose(1, 0, 2)`` and ``t.transpose((1, 0, 2))``."""
     n = np.ndim(t) - 1
+    if more:
+        axes = (axes,) + more
     axes = arrays.method_axes(axes) if isinstance(axes, tuple) else axes
     order = tuple(range(n))[::-1] if axes is None else tuple(a % n for a in axes)
     return np.transpose(t, (0,) + tuple(a + 1 for a in order))

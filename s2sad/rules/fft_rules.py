@@ -1,0 +1,2 @@
+"""Derivative templates for ``numpy.fft``: the transforms, their inverses and the shifts.
+"""

@@ -1,0 +1,5 @@
+"""Runtime helpers of ``numpy.fft`` derivative rules.
+"""
+import numpy as np  # noqa: F401
+
+__all__ = []

@@ -1,0 +1,8 @@
+"""Runtime helpers of SciPy derivative rules (``scipy.special``, ``scipy.linalg``,
+``scipy.stats``, ``scipy.integrate``).
+
+SciPy is optional: nothing here imports it at module level unless guarded.
+"""
+import numpy as np  # noqa: F401
+
+__all__ = []
