@@ -11,7 +11,8 @@ only :mod:`s2sad.rules.registry`, :mod:`s2sad.runtime`, :mod:`s2sad.syntax` and
   :mod:`~s2sad.rules.elementwise_rules` (elementwise functions, operators, complex),
   :mod:`~s2sad.rules.reduction_rules` (reductions and statistics),
   :mod:`~s2sad.rules.shape_rules` (shape, indexing, joining and splitting),
-  :mod:`~s2sad.rules.linalg_rules` (products and ``numpy.linalg``),
+  :mod:`~s2sad.rules.linalg_rules` (products: dot, matmul, einsum, ...),
+  :mod:`~s2sad.rules.decomposition_rules` (``numpy.linalg``),
   :mod:`~s2sad.rules.fft_rules` (``numpy.fft``),
   :mod:`~s2sad.rules.scipy_rules` and :mod:`~s2sad.rules.scipy_stats_rules` (SciPy,
   when it imports),
@@ -26,8 +27,8 @@ from .registry import (
     lookup_adjoint, lookup_tangent, method, nondifferentiable, registered_keys, tangent,
 )
 from . import (  # noqa: F401,E402
-    builtins_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules, reduction_rules,
-    runtime_rules, scipy_rules, scipy_stats_rules, shape_rules, structure_rules,
+    builtins_rules, decomposition_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules,
+    reduction_rules, runtime_rules, scipy_rules, scipy_stats_rules, shape_rules, structure_rules,
 )
 
 __all__ = [

@@ -1,4 +1,6 @@
-"""Derivative templates for products and ``numpy.linalg``.
+"""Derivative templates for products: ``dot``, ``matmul``, ``outer``, ``inner``, ``kron``,
+``tensordot``, ``einsum``, ``vdot``, ``cross``, ``multi_dot``, ``matrix_power``
+(``numpy.linalg``'s decompositions are in :mod:`s2sad.rules.decomposition_rules`).
 
 The template contract is in :mod:`s2sad.rules.registry`: the first parameter is the
 primal result, the others mirror the call (array methods take the array first),

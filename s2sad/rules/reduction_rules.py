@@ -107,20 +107,6 @@ def std_tangent(y, a, axis=None, dtype=None, ddof=0, keepdims=False):
                    keepdims=keepdims) / y * (np.size(y) / (np.size(a) - ddof * np.size(y))))
 
 
-# at a zero vector the norm has a kink: the derivative taken there is 0 (the smallest
-# subgradient, as for abs), not 0 / 0
-
-
-@adjoint(np.linalg.norm)
-def norm_adjoint(y, x, *, axis=None, keepdims=False):
-    d[x] = x * unreduce(d[y] / np.where(y == 0, 1.0, y), x, axis, keepdims)
-
-
-@tangent(np.linalg.norm)
-def norm_tangent(y, x, *, axis=None, keepdims=False):
-    d[y] = np.sum(d[x] * x, axis=axis, keepdims=keepdims) / np.where(y == 0, 1.0, y)
-
-
 @adjoint(np.cumsum)
 def cumsum_adjoint(y, a, axis=None):
     d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[y], axis), axis), axis), np.shape(a))

@@ -10,7 +10,8 @@ here (``from s2sad.runtime import unbroadcast``), so the printed source runs as 
   namedtuple and dataclass fields;
 * :mod:`~s2sad.runtime.elementwise`, :mod:`~s2sad.runtime.reductions`,
   :mod:`~s2sad.runtime.shaping`, :mod:`~s2sad.runtime.linalg`,
-  :mod:`~s2sad.runtime.fft`, :mod:`~s2sad.runtime.special`: helpers of the rule tables
+  :mod:`~s2sad.runtime.decompositions`, :mod:`~s2sad.runtime.fft`,
+  :mod:`~s2sad.runtime.special`, :mod:`~s2sad.runtime.stats`: helpers of the rule tables
   of the same areas;
 * :mod:`~s2sad.runtime.batched`: batch-aware counterparts for batched sweeps
   (``jacrev``/``jacfwd``/``hessian``), imported by name, not re-exported here.
@@ -19,7 +20,8 @@ Every helper here has derivative rules of its own (:mod:`s2sad.rules`), so gener
 code can be differentiated again.
 """
 from . import (  # noqa: F401  (s2sad.runtime.arrays, ...)
-    arrays, containers, elementwise, fft, linalg, reductions, shaping, special,
+    arrays, containers, decompositions, elementwise, fft, linalg, reductions, shaping, special,
+    stats,
 )
 from .arrays import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403
@@ -29,9 +31,11 @@ from .shaping import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .fft import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
+from .decompositions import *  # noqa: F401,F403
+from .stats import *  # noqa: F401,F403
 
 __all__ = [name for module in (arrays, containers, elementwise, reductions, shaping, linalg,
-                               fft, special)
+                               decompositions, fft, special, stats)
            for name in module.__all__]
 
 

@@ -1,5 +1,4 @@
-"""Runtime helpers of SciPy derivative rules (``scipy.special``, ``scipy.linalg``,
-``scipy.stats``, ``scipy.integrate``).
+"""Runtime helpers of SciPy derivative rules (``scipy.special``, ``scipy.linalg``).
 
 SciPy is optional: nothing here imports it at module level unless guarded.
 """
