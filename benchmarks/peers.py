@@ -18,6 +18,17 @@ import time
 import numpy as np
 
 
+def _optional_models(name):
+    """The model workloads (model_peers.py) for one peer; none when SciPy or the peer's
+    scipy namespaces are missing (run.py then reports n/a)."""
+    try:
+        import model_peers
+
+        return getattr(model_peers, name)()
+    except ImportError:
+        return {}
+
+
 def _argnums_tuple(argnums):
     return tuple(argnums) if isinstance(argnums, (tuple, list)) else (argnums,)
 
@@ -85,6 +96,7 @@ def autograd_impls():
         logreg=logreg,
         branchy=branchy,
         heat=heat,
+        **_optional_models("autograd_models"),
     )
 
 
@@ -160,7 +172,9 @@ def jax_impls():
         logreg=logreg,
         branchy=branchy,
         heat=heat,
+        **_optional_models("jax_models"),
     )
+
     def heat_traceable(c, u0):
         # 100 unrolled steps take XLA minutes to compile; a fori_loop compiles once
         def step(_, u):

@@ -418,6 +418,37 @@ WORKLOADS = [
     ),
 ]
 
+
+def _model_workloads():
+    """The linear-algebra / einsum / SciPy model workloads (model_workloads.py), when
+    SciPy imports."""
+    try:
+        import model_workloads as m
+    except ImportError:  # SciPy missing
+        return []
+    return [
+        Workload("gp_nlml", m.gp_nlml, m.gp_nlml_grad, 0, _sized(m.make_gp, n=200),
+                 _sized(m.make_gp, n=8),
+                 description="Gaussian-process negative log marginal likelihood, RBF kernel, "
+                 "n=200 (cholesky, solve_triangular, diag); grad wrt 3 log-hyperparameters"),
+        Workload("attention", m.attention, m.attention_grad, (0, 1, 2, 3),
+                 _sized(m.make_attention), _sized(m.make_attention, batch=2, seq=3, embed=4,
+                                                  heads=2, head_dim=3),
+                 description="multi-head self-attention in einsum, batch 8 x 32 tokens, "
+                 "embed 64, 4 heads; grad wrt Wq, Wk, Wv, Wo"),
+        Workload("gmm", m.gmm_loglik, m.gmm_loglik_grad, (0, 1, 2), _sized(m.make_gmm),
+                 _sized(m.make_gmm, n=12, k=3, dim=2),
+                 description="diagonal Gaussian mixture log-likelihood with "
+                 "scipy.special.logsumexp, 2000 x 4, 8 components"),
+        Workload("vi_blr", m.vi_elbo, m.vi_elbo_grad, (0, 1), _sized(m.make_vi),
+                 _sized(m.make_vi, n=10, dim=3, samples=2), needs=("loops",),
+                 description="reparameterised ELBO of Bayesian linear regression with "
+                 "scipy.stats.norm.logpdf, 500 x 20, 8 samples; grad wrt (mu, log_sigma)"),
+    ]
+
+
+WORKLOADS += _model_workloads()
+
 BY_NAME = {w.name: w for w in WORKLOADS}
 
 

@@ -23,7 +23,7 @@ from .api import (  # noqa: E402
 from .compiler import clear_cache  # noqa: E402
 from .errors import (  # noqa: E402
     AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
-    SourceUnavailableError, UnsupportedSyntaxError,
+    SourceUnavailableError, UnsupportedArgumentError, UnsupportedSyntaxError,
 )
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
 from . import testing  # noqa: E402  (s2sad.testing.check_grads after a plain import s2sad)
@@ -33,6 +33,7 @@ __all__ = [
     "source", "float0", "clear_cache",
     "register_pytree_node", "register_dataclass",
     "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError",
-    "NonScalarOutputError", "SourceUnavailableError", "RuleError", "InternalError",
+    "NonScalarOutputError", "SourceUnavailableError", "UnsupportedArgumentError", "RuleError",
+    "InternalError",
     "errors", "pytree", "rules", "testing", "__version__",
 ]

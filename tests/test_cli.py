@@ -52,7 +52,7 @@ def unsupported(x):
 
 
 def calls_unknown(x):
-    return np.sum(np.linalg.qr(x)[0])
+    return np.sum(np.unwrap(x))
 
 
 def mismatched(x, y):

@@ -41,6 +41,8 @@ REQUIRED = [
     # linear algebra and shape
     np.dot, np.transpose, np.reshape, np.squeeze, np.expand_dims, np.broadcast_to,
     np.concatenate, np.stack,
+    # constructors with differentiable arguments (start/stop/step)
+    np.arange, np.linspace,
     # array methods and attributes
     method("sum"), method("mean"), method("max"), method("min"), method("prod"),
     method("reshape"), method("dot"), method("transpose"), method("astype"), method("ravel"),
@@ -51,7 +53,7 @@ REQUIRED = [
 ]
 
 REQUIRED_NONDIFF = [
-    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.arange, np.linspace, np.eye,
+    np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.eye,
     np.zeros_like, np.ones_like, np.empty_like, np.argmax, np.argmin, np.argsort, np.sign,
     np.floor, np.ceil, np.round, np.isnan, np.isfinite,
     np.equal, np.not_equal, np.greater, np.greater_equal, np.less, np.less_equal,

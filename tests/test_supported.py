@@ -36,15 +36,19 @@ except ImportError:
 SUPPORTED_MD = Path(__file__).resolve().parent.parent / "SUPPORTED.md"
 
 
-def _fresh_markdown():
-    """markdown() in a fresh interpreter: other tests register rules of their own in this
-    one, and markdown() lists the registry as it is."""
+def _fresh_env():
     env = dict(os.environ)
     root = str(Path(s2sad.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get(
         "PYTHONPATH") else []))
+    return env
+
+
+def _fresh_markdown():
+    """markdown() in a fresh interpreter: other tests register rules of their own in this
+    one, and markdown() lists the registry as it is."""
     code = "import sys, %s as s; sys.stdout.write(s.markdown())" % supported.__name__
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", code], env=_fresh_env(), capture_output=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
     return proc.stdout.decode("utf-8")
@@ -68,6 +72,19 @@ def test_supported_md_is_generated():
         "SUPPORTED.md is not what %s.markdown() generates (a rule, the fence or a claim "
         "changed). Regenerate it at the top of the repository with\n    %s"
         % (supported.__name__, supported.REGENERATE))
+
+
+def test_readme_counts_are_the_registry():
+    """README's Features table states the registry's counts (supported.summary(), in a
+    fresh interpreter, as SUPPORTED.md)."""
+    code = "import sys, %s as s; sys.stdout.write(s.summary())" % supported.__name__
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300,
+                          env=_fresh_env())
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    line = proc.stdout.decode("utf-8")
+    readme = (SUPPORTED_MD.parent / "README.md").read_text(encoding="utf-8")
+    assert "| straight-line NumPy and SciPy code: %s |" % line in readme, (
+        "README's Features row of counts is not the registry's; it should read:\n" + line)
 
 
 def test_every_public_rule_is_listed():

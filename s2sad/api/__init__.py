@@ -12,8 +12,10 @@
 
 Importing this package registers the API with the passes
 (:mod:`s2sad.transforms.hooks`), so that calls of ``s2sad.grad`` & co. inside a
-function being differentiated are recognised.
+function being differentiated are recognised, and gives the runtime helpers of
+``scipy.integrate.odeint`` the ``vjp``/``jvp`` they call on the user's dynamics.
 """
+from ..runtime.stats import install_ode_api
 from ..transforms import hooks
 from .checks import check_callable
 from .forward import jvp, linearize
@@ -37,3 +39,5 @@ hooks.install(builders=(grad, value_and_grad, jacrev, jacfwd, hessian), jvp=jvp,
               stand_in=_stand_in, jvp_stand_in=jvp_stand_in, vjp_stand_in=vjp_stand_in,
               modules=[__name__ + "." + m for m in ("gradients", "forward", "jacobians",
                                                    "hessian", "source")])
+# the adjoint and tangent of scipy.integrate.odeint differentiate the user's dynamics
+install_ode_api(vjp=vjp, jvp=jvp)

@@ -3,17 +3,28 @@
 Every transform validates what the user passes with JAX's parameters and error
 wording (``shared/api.md``) and raises here, at the boundary, with ``from None``.
 :func:`check_callable` also turns a function made by an s2sad transform into its
-differentiable stand-in (:mod:`~s2sad.api.standins`), and :func:`diagnose` explains
-an error raised while the user's function ran under a transform.
+differentiable stand-in (:mod:`~s2sad.api.standins`), and a library function with a
+rule (``grad(np.sum)``, ``jvp(np.sin, ...)``, as in JAX) into a one-line Python
+function calling it (:func:`library_stand_in`: library code is never read as user
+source); :func:`diagnose` explains an error raised while the user's function ran
+under a transform.
 """
+import ast
 import inspect
+import keyword
 import numbers
 from typing import Any, Callable, List, Tuple, Union
 
 import numpy as np
 
-from .. import pytree
-from ..errors import NonScalarOutputError, S2SADError
+from .. import pytree, rules
+from ..compiler.cache import load
+from ..compiler.parsing import unwrap
+from ..errors import (
+    MissingRuleError, NonScalarOutputError, S2SADError, public_name, rule_key_text,
+)
+from ..transforms.calls import is_library_code, python_callee
+from ..transforms.ops import library_reason
 from .standins import FORWARD_APIS, shim
 
 #: ``argnums``: one position, or a tuple or list of positions (what
@@ -37,7 +48,9 @@ DTYPE_OF_PYTHON = {
 
 
 def fun_name(fun):
-    return getattr(fun, "__name__", None) or repr(fun)
+    """The name of ``fun`` in messages (a callable object by its public name, never a
+    ``repr`` with an address)."""
+    return getattr(fun, "__name__", None) or public_name(fun)
 
 
 def describe_value(value):
@@ -63,7 +76,8 @@ def leaf_dtype(x):
 
 
 def check_callable(fun, api_name, reverse=None):
-    """``fun``, or the differentiable stand-in of an s2sad transform (higher order).
+    """``fun``, or the differentiable stand-in of an s2sad transform (higher order), or
+    of a library function (:func:`library_stand_in`: ``grad(np.sum)``).
 
     ``reverse``: whether the caller runs reverse mode over ``fun`` (default: decided
     from ``api_name``).
@@ -78,7 +92,122 @@ def check_callable(fun, api_name, reverse=None):
                 "differentiated again; create it with create_graph=True (the default)."
                 % (api_name, fun_name(fun), info["api"]))
         return shim(fun, reverse=api_name not in FORWARD_APIS if reverse is None else reverse)
+    found = python_callee(unwrap(fun))
+    if found is None or is_library_code(found[0]):
+        return library_stand_in(fun, api_name)
     return fun
+
+
+_LIBRARY_STAND_INS = {}  # library function -> its stand-in
+_TARGET = "_s2sad_library_function"
+
+
+def library_stand_in(fun, api_name):
+    """A Python function whose source calls library function ``fun`` (a C function, a
+    ufunc, or library code) with the arguments its derivative rule names::
+
+        def sum(a, axis=None, dtype=None, keepdims=False):
+            return _s2sad_library_function(a, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    so that ``grad(np.sum)`` differentiates a call of ``np.sum`` through its rule.  A
+    function declared non-differentiable is called with its arguments passed on.
+    Raises MissingRuleError for a function with neither."""
+    try:
+        made = _LIBRARY_STAND_INS.get(fun)
+    except TypeError:  # unhashable: no rule can be registered for it either
+        made = None
+    if made is not None and made[1] == rules.generation():
+        return made[0]
+    rule = rules.lookup_adjoint(fun) or rules.lookup_tangent(fun)
+    if rule is None and not rules.is_nondifferentiable(fun):
+        raise MissingRuleError(public_name(fun), "passed to s2sad.%s" % api_name,
+                               library_reason(fun), key=rule_key_text(fun), located=False)
+    name = getattr(fun, "__name__", None) or ""
+    if not name.isidentifier() or keyword.iskeyword(name) or name == _TARGET:
+        name = "f"
+    params, call = _rule_parameters(rule, fun) if rule else _passed_on(fun)
+    text = '"""s2sad\'s stand-in for %s, to differentiate it directly."""\n\n\n' \
+        "def %s(%s):\n    return %s(%s)\n" % (public_name(fun).replace('"', "'"), name,
+                                             ", ".join(params), _TARGET, ", ".join(call))
+    made = getattr(load(text, "library__" + name, {_TARGET: fun}), name)
+    try:
+        _LIBRARY_STAND_INS[fun] = (made, rules.generation())
+    except TypeError:
+        pass
+    return made
+
+
+def _rule_parameters(rule, fun):
+    """The stand-in's parameters and call arguments from template ``rule``: required
+    parameters passed positionally, the others by keyword where ``fun`` takes the
+    keyword (else positionally while the positions agree)."""
+    try:
+        real = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        real = None
+    names = None if real is None else [p.name for p in real]
+    any_keyword = real is None or any(p.kind == p.VAR_KEYWORD for p in real)
+    params, call, positional = [], [], True
+    for i, p in enumerate(list(rule.signature.parameters.values())[1:]):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name == "out":
+            positional = False  # (out= would write into an argument: never passed)
+            continue
+        if p.default is p.empty:
+            if not positional:
+                break
+            params.append(p.name)
+            call.append(p.name)
+            continue
+        if any_keyword or p.name in names:
+            text = "%s=%s" % (p.name, p.name)
+        elif positional and names[i:i + 1] == [p.name]:
+            text = p.name
+        else:
+            continue  # fun does not take it: leave it to its default
+        if p.kind == p.KEYWORD_ONLY and "*" not in params:
+            params.append("*")
+        params.append("%s=%s" % (p.name, _literal(_default(p, real))))
+        call.append(text)
+        positional = positional and text == p.name
+    return params, call
+
+
+def _default(param, real):
+    """The default of template parameter ``param``: the real function's own where it has
+    a literal one (defaults that differ between library versions, such as ``pinv``'s
+    ``rcond``), else the template's."""
+    for p in real or ():
+        if p.name == param.name and p.default is not p.empty:
+            try:
+                ast.literal_eval(repr(p.default))
+            except (ValueError, SyntaxError):
+                break
+            return p.default
+    return param.default
+
+
+def _literal(value):
+    """Source text of a template default (a literal; ``inf``/``nan`` spelled as floats)."""
+    text = repr(value)
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return "float(%r)" % text if isinstance(value, float) else text
+    return text
+
+
+def _passed_on(fun):
+    """Parameters and call arguments for a non-differentiable ``fun``: its required
+    positional parameters."""
+    try:
+        real = [p.name for p in inspect.signature(fun).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.default is p.empty]
+    except (TypeError, ValueError):
+        real = ["x%d" % i for i in range(getattr(fun, "nin", 1))]
+    names = [n if n.isidentifier() and n != _TARGET else "x%d" % i
+             for i, n in enumerate(real)]
+    return names, names
 
 
 def param_name(fun, index):

@@ -30,6 +30,7 @@ differentiated function (see :mod:`s2sad.transforms.nested`).  This module also
 writes the seeded gradient that :func:`s2sad.hessian` runs forward mode over
 (:func:`seeded_gradient`).
 """
+import re
 import inspect
 import numbers
 
@@ -51,6 +52,12 @@ def _is_array(value):
     if isinstance(value, (np.ndarray, np.generic, numbers.Number)):
         return not isinstance(value, (bool, np.bool_))
     return hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _ident(fun):
+    """``fun``'s name as a Python identifier (``<lambda>`` -> ``lambda``), for the names
+    of generated stand-ins."""
+    return re.sub(r"\W", "", fun.__name__) or "fun"
 
 
 def _require_arrays(out, x, api):
@@ -195,7 +202,7 @@ def _grad_shim(fun, argnums, has_aux, api):
     else:
         result = ("(%(value)s, %(aux)s), " % v if has_aux else v["value"] + ", ") + grads
     body = "    %s = %s(%s)\n" % (target, inner.name, call)
-    name = namer.unique("%s_%s" % (api, fun.__name__))
+    name = namer.unique("%s_%s" % (api, _ident(fun)))
     text = "def %s(%s):\n%s    return %s\n" % (name, params, body, result)
     return _load(fun, api, name, text, namespace)
 
@@ -218,7 +225,7 @@ def seeded_gradient(fun, wrt, has_aux, statics=()):
     params, call = _signature_text(fun, namespace, extra_kwonly=(seed, "1.0"))
     v = _locals(namer, "value", "aux", "g")
     target = ("(%(value)s, %(aux)s), %(g)s" if has_aux else "%(value)s, %(g)s") % v
-    name = namer.unique("hessian_grad_%s" % fun.__name__)
+    name = namer.unique("hessian_grad_%s" % _ident(fun))
     text = ("def %s(%s):\n    %s = %s(%s, %s=%s)\n    return %s, %s\n" % (
         name, params, target, inner.name, call, seed_param, seed, v["g"],
         "(%(value)s, %(aux)s)" % v if has_aux else v["value"]))
@@ -237,14 +244,14 @@ def _jacrev_shim(fun, argnum, reverse):
     dv = derivative(fun, "vjp", (argnum,), False)
     namer = _namer(fun, {})
     v = _locals(namer, "out", "residuals", "n", "basis", "rows", "k", "ct", "grads",
-                "jacobian_rows", "row_" + fun.__name__)
+                "jacobian_rows", "row_" + _ident(fun))
     v["x"], v["fwd"] = x, namer.unique(dv.name + "_forward")
     v["bwd"] = namer.unique(dv.name + "_backward")
     namespace = {"np": np, v["jacobian_rows"]: jacobian_rows, v["fwd"]: dv.forward,
                  v["bwd"]: dv.backward}
     v["params"], v["call"] = _signature_text(fun, namespace)
-    v["row"] = v["row_" + fun.__name__]
-    v["name"] = name = namer.unique("jacrev_%s" % fun.__name__)
+    v["row"] = v["row_" + _ident(fun)]
+    v["name"] = name = namer.unique("jacrev_%s" % _ident(fun))
     text = """\
 def %(name)s(%(params)s):
     %(out)s, %(residuals)s = %(fwd)s(%(call)s)
@@ -291,7 +298,7 @@ def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape)
     namespace = {"np": np, v["basis_size"]: basis_size, v["jacobian_shape"]: shape,
                  v["jvp"]: dv.function}
     v["params"], v["call"] = _signature_text(fun, namespace)
-    v["name"] = name = namer.unique("%s_%s" % (api, fun.__name__))
+    v["name"] = name = namer.unique("%s_%s" % (api, _ident(fun)))
     text = """\
 def %(name)s(%(params)s):
     %(n)s = %(basis_size)s(%(x)s, '%(api)s')
@@ -325,7 +332,7 @@ def jvp_stand_in(fun, n, has_aux=False):
     v["primals"] = [namer.unique("primal_%d" % i) for i in range(n)]
     v["tangents"] = [namer.unique("tangent_%d" % i) for i in range(n)]
     v["jvp"] = namer.unique(dv.name)
-    v["name"] = name = namer.unique("jvp_%s" % fun.__name__)
+    v["name"] = name = namer.unique("jvp_%s" % _ident(fun))
     v["params"] = ", ".join(v["primals"] + v["tangents"])
     v["call"] = ", ".join(v["primals"] + ["%s=%s" % (p, t) for p, t in zip(
         tangent_params(dv), v["tangents"])])
@@ -359,7 +366,7 @@ def vjp_stand_in(fun, n, has_aux=False):
     v["primals"] = ", ".join(namer.unique("primal_%d" % i) for i in range(n))
     v["forward"], v["backward"] = namer.unique(dv.name + "_forward"), namer.unique(
         dv.name + "_backward")
-    v["name"] = name = namer.unique("vjp_%s" % fun.__name__)
+    v["name"] = name = namer.unique("vjp_%s" % _ident(fun))
     text = ("def %(name)s(%(primals)s, %(ct)s):\n"
             "    %(result)s, %(residuals)s = %(forward)s(%(primals)s)\n"
             "    return %(backward)s(%(residuals)s, %(ct)s)\n") % v

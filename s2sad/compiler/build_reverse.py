@@ -203,7 +203,8 @@ def containers(body, namespace):
 
 
 def _array_results(body, namespace):
-    """Variables every assignment of which is arithmetic or a NumPy call: arrays."""
+    """Variables every assignment of which is arithmetic or a NumPy call returning one
+    array (not one declared with :func:`s2sad.rules.sequence_result`): arrays."""
     kinds = {}
     for node in astwalk.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
@@ -214,8 +215,9 @@ def _array_results(body, namespace):
                     func = resolve(value.func, namespace)
                 except KeyError:
                     func = None
-                array = (getattr(func, "__module__", None) or "").startswith("numpy") or \
-                    isinstance(func, np.ufunc)
+                array = ((getattr(func, "__module__", None) or "").startswith("numpy")
+                         or isinstance(func, np.ufunc) and func.nout == 1) \
+                    and not rules.returns_sequence(func)
             name = node.targets[0].id
             kinds[name] = kinds.get(name, True) and array
     return {name for name, array in kinds.items() if array}

@@ -88,7 +88,7 @@ class Imports:
                 else:
                     modules.append("import %s as %s" % (obj.__name__, name))
                 continue
-            if getattr(obj, "__module__", "").startswith("s2sad_generated"):
+            if (getattr(obj, "__module__", None) or "").startswith("s2sad_generated"):
                 continue  # a generated helper: its source follows in the printed module
             origin = _importable(obj)
             user = sys.modules.get(self.user_module or "")

@@ -8,6 +8,7 @@ module does not import the driver); a helper already being compiled (recursion) 
 bound to a :class:`Lazy` that looks its sweep up on the first call.
 """
 from .. import rules
+from ..errors import UnsupportedArgumentError
 from ..syntax.annotations import getanno
 from ..transforms.calls import stem
 from . import fence
@@ -38,6 +39,17 @@ class Lazy:
             self.target = getattr(self.compile(self.func, self.mode, self.wrt,
                                                statics=self.statics), self.attr)
         return self.target(*args, **kwargs)
+
+    def __s2sad_resolve__(self):
+        """The generated sweep, once its compilation is over (else None): what a pass
+        differentiating the generated code again sees instead of this object
+        (:func:`s2sad.transforms.calls.python_callee`), never ``Lazy.__call__``."""
+        if self.target is None:
+            if progress_key(self.func, self.wrt, self.mode, self.statics) in IN_PROGRESS:
+                return None
+            self.target = getattr(self.compile(self.func, self.mode, self.wrt,
+                                               statics=self.statics), self.attr)
+        return self.target
 
 
 class Context:
@@ -111,13 +123,21 @@ class Context:
                 self.imports.bind(name + "_tangent", tangent), tangents)
 
     def bind(self, rule, op, stmt):
-        """``rule.bind`` for the call in ``stmt``; an argument the rule cannot take
-        is an UnsupportedSyntaxError at the user's line."""
+        """``rule.bind`` for the call in ``stmt``; an argument the rule cannot take is an
+        :class:`~s2sad.errors.UnsupportedArgumentError` (a MissingRuleError) at the
+        user's line, naming the function by its public name."""
         try:
             return rule.bind(op.args, op.keywords, self.parsed.where(stmt))
         except rules.RuleError as err:
-            raise self.unsupported(stmt, getattr(err, "construct", str(err)),
-                                   getattr(err, "hint", "")) from None
+            construct = getattr(err, "construct", None)
+            if construct is None:
+                raise self.unsupported(stmt, str(err), "") from None
+            origin = getanno(stmt, "origin") or stmt
+            filename, line = self.parsed.location(origin)
+            raise UnsupportedArgumentError(
+                err.function, construct, self.parsed.where(stmt), filename, line,
+                getattr(origin, "col_offset", 0), self.parsed.source_line(origin),
+                err.hint, err.key) from None
 
     def unsupported(self, node, construct, hint):
         origin = getanno(node, "origin") or node

@@ -20,8 +20,11 @@ import gast
 from ..syntax import astwalk
 from ..syntax.annotations import getanno, setanno
 from .environment import sources_of
-from ..errors import SourceUnavailableError, UnsupportedSyntaxError
-from ..transforms.naming import local_names
+from ..errors import (
+    MissingRuleError, SourceUnavailableError, UnsupportedSyntaxError, public_name, rule_key_text,
+)
+from ..transforms.calls import is_library_code
+from ..transforms.ops import library_reason
 
 
 class Parsed:
@@ -98,12 +101,18 @@ def parse_function(func):
     Raises:
       SourceUnavailableError: builtins, C functions, functions defined in a
         REPL or by ``exec``.
+      MissingRuleError: a function of library code (never read as user source).
     """
     func = unwrap(func)
+    if inspect.isfunction(func) and is_library_code(func):
+        raise MissingRuleError(
+            public_name(func), "differentiated directly", library_reason(func),
+            key=rule_key_text(func), located=False)
     if not inspect.isfunction(func):
         raise SourceUnavailableError(
-            "s2sad can only differentiate Python functions with readable source, got %r. "
-            "Wrap it in a def, or register a rule with s2sad.rules.adjoint." % (func,))
+            "s2sad can only differentiate Python functions with readable source, got %s. "
+            "Wrap it in a def, or register a rule with s2sad.rules.adjoint."
+            % public_name(func))
     try:
         lines, first = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or func.__code__.co_filename
@@ -223,13 +232,9 @@ def resolve_free_names(func, fdef):
                 closure[name] = cell.cell_contents
             except ValueError:  # empty cell: defined later in the enclosing scope
                 pass
-    local = local_names(fdef)
     namespace = {}
-    for node in astwalk.walk(fdef):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            name = node.id
-            if name in local or name in namespace:
-                continue
+    for name in _free_reads(fdef):
+        if name not in namespace:
             if name in closure:
                 namespace[name] = closure[name]
             elif name in func.__globals__:
@@ -237,3 +242,42 @@ def resolve_free_names(func, fdef):
             elif hasattr(builtins, name):
                 namespace[name] = getattr(builtins, name)
     return namespace
+
+
+def _scope_names(fdef):
+    """The names a function (or lambda) binds itself: parameters, assigned names and
+    the names of the functions it defines."""
+    names = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
+             and isinstance(n.ctx, (gast.Store, gast.Del))}  # comprehension targets too
+    args = fdef.args
+    names |= {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    names |= {a.id for a in (args.vararg, args.kwarg) if a is not None}
+    names |= {n.name for n in astwalk.walk(fdef) if isinstance(n, gast.FunctionDef)
+              and n is not fdef}
+    return names
+
+
+def _free_reads(fdef):
+    """The names ``fdef`` reads that no scope inside it binds, in order: a parameter of
+    a nested function (``def g(x)`` in a factory) is not the global ``x``."""
+    found = []
+
+    def visit(node, bound):
+        for child in gast.iter_child_nodes(node):
+            if isinstance(child, (gast.FunctionDef, gast.Lambda)):
+                args = child.args
+                for default in args.defaults + [k for k in args.kw_defaults if k is not None]:
+                    visit(default, bound)  # evaluated in the enclosing scope
+                for decorator in getattr(child, "decorator_list", ()):
+                    visit(decorator, bound)
+                inner = bound | _scope_names(child)
+                for part in (child.body if isinstance(child.body, list) else [child.body]):
+                    visit(part, inner)
+            elif isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load):
+                if child.id not in bound:
+                    found.append(child.id)
+            else:
+                visit(child, bound)
+
+    visit(fdef, _scope_names(fdef))
+    return found

@@ -132,9 +132,8 @@ def factory(ctx, node, any_function=False):
     found = callee(func)
     if found is None or found[1] is not None or isinstance(func, functools.partial):
         return None
-    module = (getattr(found[0], "__module__", None) or "").split(".")[0]
-    if module in ("numpy", "scipy", "s2sad"):
-        return None
+    if (getattr(found[0], "__module__", None) or "").split(".")[0] == "s2sad":
+        return None  # library code is never a factory: callee() is None for it
     parsed = parse_function(found[0])
     if not any_function and not returns_function(parsed.fdef):
         return None

@@ -23,7 +23,7 @@ import numpy as np
 from .. import rules
 from . import fence
 
-__all__ = ["markdown", "entries", "CONSTRUCTS", "REGENERATE"]
+__all__ = ["markdown", "entries", "summary", "CONSTRUCTS", "REGENERATE"]
 
 #: the shell command that rewrites SUPPORTED.md (run at the top of the repository)
 REGENERATE = ('python -c "import %s as s; open(\'SUPPORTED.md\', \'w\').write(s.markdown())"'
@@ -132,12 +132,18 @@ def public_name(key):
 # --- grouping ---
 
 _NUMPY_GROUPS = [
-    ("Linear algebra", "dot matmul outer vdot inner tensordot einsum trace kron"),
+    ("Linear algebra", "dot matmul outer vdot inner tensordot einsum kron cross"),
     ("Reductions and scans", "sum mean prod max amax min amin var std median cumsum cumprod "
-                             "average ptp"),
+                             "average ptp nansum nanmean nanmax nanmin nanvar nanstd nanprod "
+                             "percentile quantile diff gradient nanmedian"),
     ("Shape, joining and copying", "reshape ravel squeeze expand_dims transpose flip roll "
                                    "swapaxes moveaxis broadcast_to concatenate stack copy "
-                                   "array asarray atleast_1d atleast_2d tile repeat"),
+                                   "array asarray atleast_1d atleast_2d atleast_3d tile repeat "
+                                   "rollaxis flipud fliplr rot90 pad diag diagonal trace triu "
+                                   "tril take take_along_axis select choose sort partition "
+                                   "broadcast_arrays meshgrid vstack row_stack hstack "
+                                   "column_stack dstack append split array_split vsplit hsplit "
+                                   "dsplit insert delete"),
     ("Array creation", "full full_like zeros ones empty zeros_like ones_like empty_like arange "
                        "linspace eye identity logspace"),
     ("Comparisons and predicates", "equal not_equal greater greater_equal less less_equal "
@@ -157,7 +163,8 @@ GROUPS = [
                                     "is supported (adjoints are summed back to each "
                                     "operand's shape)."),
     ("Reductions and scans", "`axis=` and `keepdims=` are supported where NumPy has them."),
-    ("Linear algebra", ""),
+    ("Linear algebra", "Products and `numpy.linalg`."),
+    ("FFT", "`numpy.fft`: `n`, `axis`/`axes`/`s` and `norm` are supported."),
     ("Shape, joining and copying", ""),
     ("Array creation", ""),
     ("Comparisons and predicates", ""),
@@ -168,6 +175,11 @@ GROUPS = [
     ("Array attributes", "`x.name` on an array the function computes."),
     ("`math`", "On Python floats; the results stay Python floats."),
     ("Builtins", ""),
+    ("SciPy: `scipy.special`", "Registered when SciPy imports (the `scipy` extra)."),
+    ("SciPy: `scipy.linalg`", "Registered when SciPy imports."),
+    ("SciPy: `scipy.stats`", "Methods of the distribution objects (`scipy.stats.norm.logpdf`); "
+                             "registered when SciPy imports."),
+    ("SciPy: `scipy.integrate`", "Registered when SciPy imports."),
     ("Other", ""),
 ]
 
@@ -185,9 +197,14 @@ def _group(key, name):
         return "`math`"
     if module == "builtins":
         return "Builtins"
+    for part in ("special", "linalg", "stats", "integrate"):
+        if name.startswith("scipy.%s." % part):
+            return "SciPy: `scipy.%s`" % part
     if module.startswith("numpy"):
         if module.startswith("numpy.linalg"):
             return "Linear algebra"
+        if module.startswith("numpy.fft"):
+            return "FFT"
         short = name.rsplit(".", 1)[-1]
         for title, names in _NUMPY_GROUPS:
             if short in names.split():
@@ -380,6 +397,7 @@ def _counts(found):
         return e["name"].startswith("numpy.") and not e["name"].startswith("numpy.ndarray.")
     rows = [
         ("NumPy functions and ufuncs", numpy_fn),
+        ("SciPy functions and methods", lambda e: e["name"].startswith("scipy.")),
         ("array methods", lambda e: e["group"] == "Array methods"),
         ("array attributes", lambda e: e["group"] == "Array attributes"),
         ("Python operators", lambda e: e["group"] == "Python operators"),
@@ -394,6 +412,28 @@ def _counts(found):
     total_n = count(lambda e: e["nondiff"])
     out.append("| **all** | **%d** | **%d** |" % (total_d, total_n))
     return out
+
+
+def summary():
+    """The README's one-line count of the registry (``tests/test_supported.py`` checks
+    that README.md holds exactly this line)."""
+    found = entries()
+
+    def count(pred):
+        return sum(1 for e in found if pred(e) and not e["nondiff"])
+
+    def numpy_fn(e):
+        return e["name"].startswith("numpy.") and not e["name"].startswith("numpy.ndarray.")
+    return ("%d NumPy functions and ufuncs, %d SciPy functions, %d operators, %d array "
+            "methods and attributes, %d `math` functions and %d builtins with derivative "
+            "rules; %d more (comparisons, shapes, indices, `np.floor`, `len`, ...) allowed as "
+            "non-differentiable" % (
+                count(numpy_fn), count(lambda e: e["name"].startswith("scipy.")),
+                count(lambda e: e["group"] == "Python operators"),
+                count(lambda e: e["group"] in ("Array methods", "Array attributes")),
+                count(lambda e: e["group"] == "`math`"),
+                count(lambda e: e["group"] == "Builtins"),
+                sum(1 for e in found if e["nondiff"])))
 
 
 def _numpy_version():

@@ -1,6 +1,6 @@
 """Derivative templates for Python builtins and the ``math`` module.
 
-Same contract as :mod:`s2sad.rules.numpy_rules` (see :mod:`s2sad.rules`).
+Same contract as :mod:`s2sad.rules.elementwise_rules` (see :mod:`s2sad.rules.registry`).
 ``math`` functions take and return Python floats, so their rules use ``math``
 too and need no unbroadcasting; the results stay Python floats.  Builtins
 that only inspect values (``len``, ``isinstance``, ``int``, ...) are declared
@@ -13,8 +13,8 @@ import numpy as np
 
 from .registry import adjoint, d, nondifferentiable, tangent
 from ..runtime import (
-    abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base, unbroadcast,
-    xlogy,
+    abs_sign, broadcast_like, extremum_parts, extremum_tangent, log_base, power_term,
+    unbroadcast, xlogy,
 )
 
 # --- elementwise unary ---
@@ -114,15 +114,16 @@ def builtin_float_tangent(y, x):
 # --- binary operators ---
 
 
+# as operator.pow (operator_rules): no 0.0 ** negative at x == 0 (power_term)
 @adjoint(math.pow)
 def math_pow_adjoint(z, x, p):
-    d[x] = d[z] * p * x ** (p - 1)
+    d[x] = d[z] * power_term(p, x, p - 1)
     d[p] = d[z] * xlogy(z, x)
 
 
 @tangent(math.pow)
 def math_pow_tangent(z, x, p):
-    d[z] = d[x] * p * x ** (p - 1) + d[p] * xlogy(z, x)
+    d[z] = d[x] * power_term(p, x, p - 1) + d[p] * xlogy(z, x)
 
 
 @adjoint(math.atan2)

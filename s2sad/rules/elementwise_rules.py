@@ -1,20 +1,32 @@
-"""Derivative templates for elementwise NumPy functions and Python operators.
+"""Derivative templates for unary elementwise NumPy functions, casts and complex parts.
 
 The template contract is in :mod:`s2sad.rules.registry`: the first parameter is the
 primal result, the others mirror the call (array methods take the array first),
-``d[x]`` is the derivative of ``x``.  Adjoint contributions are reduced to the
-operand's shape with :func:`~s2sad.runtime.unbroadcast`; tangents are written as a
-sum of terms, each linear in one ``d[input]``.  Every free name used in a template is
-a module-level name of this module; the compiler imports them by name.
+``d[x]`` is the derivative of ``x``; tangents are written as a sum of terms, each
+linear in one ``d[input]``.  Every free name used in a template is a module-level name
+of this module; the compiler imports them by name.  Binary operators and binary
+ufuncs are in :mod:`s2sad.rules.operator_rules`.
+
+Complex numbers follow JAX's convention: holomorphic functions (``exp``, ``log``,
+``sqrt``, ``square``, the trigonometric and hyperbolic functions and their inverses)
+have ``d[x] = d[y] * f'(x)`` with no conjugate; ``abs``, ``real``, ``imag``, ``conj``
+and ``angle`` are not holomorphic and place the conjugates so that
+``df = Re(sum(d[x] * dx))``; the cotangent of a real operand is real
+(:func:`~s2sad.runtime.real_cotangent`).  Special points: where the derivative is
+infinite (``sqrt``, ``log``, ``arcsin`` at the boundary) the rules give inf; at kinks
+(``abs``, ``fabs`` at 0) the subgradient 0; they never give NaN where the derivative
+exists.  The rules of the runtime helpers of :mod:`s2sad.runtime.elementwise` are at
+the end (for higher order).
 """
 import math
 import operator
 
 import numpy as np
 
-from .registry import adjoint, attribute, d, linear, tangent
+from .registry import adjoint, attribute, d, linear, method, nondifferentiable, tangent
 from ..runtime import (
-    abs_sign, broadcast_like, clip_mask, tie_share, unbroadcast, xlogy,
+    abs_sign, angle_unit, astype_like, clip_where, fmax_wins, power_term, real_cotangent,
+    unbroadcast, xlogy,
 )
 
 # --- elementwise unary ---
@@ -220,6 +232,61 @@ def reciprocal_tangent(y, x):
     d[y] = -d[x] * y * y
 
 
+
+@adjoint(np.arcsinh)
+def arcsinh_adjoint(y, x):
+    d[x] = d[y] / np.sqrt(1.0 + x * x)
+
+
+@tangent(np.arcsinh)
+def arcsinh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(1.0 + x * x)
+
+
+# sqrt(x - 1) * sqrt(x + 1), not sqrt(x * x - 1): the principal branch for complex x
+@adjoint(np.arccosh)
+def arccosh_adjoint(y, x):
+    d[x] = d[y] / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
+
+
+@tangent(np.arccosh)
+def arccosh_tangent(y, x):
+    d[y] = d[x] / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))
+
+
+@adjoint(np.arctanh)
+def arctanh_adjoint(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(np.arctanh)
+def arctanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
+
+
+# d/dx sinc(x) = (cos(pi x) - sinc(x)) / x; near 0 (cancellation, and the limit 0 at 0)
+# its Taylor series to x**9 (error < 1e-13 for |x| < 0.1), so second order is right at 0
+# too (-pi**2 / 3).
+@adjoint(np.sinc)
+def sinc_adjoint(y, x):
+    small = np.abs(x) < 0.1
+    safe = np.where(small, 1.0, x)
+    p2 = x * x * (math.pi * math.pi)
+    series = (x * math.pi * math.pi) * (-1.0 / 3 + p2 * (1.0 / 30 + p2 * (
+        -1.0 / 840 + p2 * (1.0 / 45360 - p2 / 3991680))))
+    d[x] = d[y] * np.where(small, series, (np.cos(math.pi * safe) - y) / safe)
+
+
+@tangent(np.sinc)
+def sinc_tangent(y, x):
+    small = np.abs(x) < 0.1
+    safe = np.where(small, 1.0, x)
+    p2 = x * x * (math.pi * math.pi)
+    series = (x * math.pi * math.pi) * (-1.0 / 3 + p2 * (1.0 / 30 + p2 * (
+        -1.0 / 840 + p2 * (1.0 / 45360 - p2 / 3991680))))
+    d[y] = d[x] * np.where(small, series, (np.cos(math.pi * safe) - y) / safe)
+
+
 @adjoint(np.abs, np.absolute)
 def abs_adjoint(y, x):
     d[x] = d[y] * abs_sign(x)
@@ -228,6 +295,17 @@ def abs_adjoint(y, x):
 @tangent(np.abs, np.absolute)
 def abs_tangent(y, x):
     d[y] = np.real(d[x] * abs_sign(x))
+
+
+# fabs takes real input only; 0 at 0 like abs
+@adjoint(np.fabs)
+def fabs_adjoint(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.fabs)
+def fabs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
 
 
 @adjoint(np.negative, operator.neg)
@@ -240,12 +318,58 @@ def positive_adjoint(y, x):
     d[x] = d[y]
 
 
-linear(np.negative, operator.neg, np.positive, operator.pos)
+# degrees <-> radians: scalings, each its own transpose
+@adjoint(np.deg2rad, np.radians)
+def deg2rad_adjoint(y, x):
+    d[x] = np.deg2rad(d[y])
 
 
+@adjoint(np.rad2deg, np.degrees)
+def rad2deg_adjoint(y, x):
+    d[x] = np.rad2deg(d[y])
+
+
+linear(np.negative, operator.neg, np.positive, operator.pos, np.deg2rad, np.radians,
+       np.rad2deg, np.degrees)
+
+
+# nan_to_num: slope 1 where x is finite, 0 where it is replaced; the replacement values
+# get the cotangent of the elements they replace.  (Complex x: an element counts as
+# replaced when either part is.)
+@adjoint(np.nan_to_num)
+def nan_to_num_adjoint(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    d[x] = np.where(np.isfinite(x), d[y], 0.0)
+    d[nan] = unbroadcast(np.where(np.isnan(x), d[y], 0.0), nan)
+    d[posinf] = unbroadcast(np.where(np.logical_and(np.isinf(x), x > 0), d[y], 0.0), posinf)
+    d[neginf] = unbroadcast(np.where(np.logical_and(np.isinf(x), x < 0), d[y], 0.0), neginf)
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(y, x, copy=True, nan=0.0, posinf=None, neginf=None):
+    d[y] = (np.where(np.isfinite(x), d[x], 0.0) + np.where(np.isnan(x), d[nan], 0.0)
+            + np.where(np.logical_and(np.isinf(x), x > 0), d[posinf], 0.0)
+            + np.where(np.logical_and(np.isinf(x), x < 0), d[neginf], 0.0))
+
+
+# --- casts: the cotangent goes back in the input's dtype (real part for a real input) ---
+
+_CASTS = (np.float64, np.float32, np.complex128)
+
+
+@adjoint(*_CASTS)
+def cast_adjoint(y, x):
+    d[x] = astype_like(d[y], x)
+
+
+linear(*_CASTS)
+
+# --- complex parts (JAX's convention: df = Re(sum(d[z] * dz))) ---
+
+
+# real: dy = Re(dz), so d[z] = d[y] (real: the cotangent of a real output)
 @adjoint(np.real, attribute('real'))
 def real_adjoint(y, x):
-    d[x] = d[y]
+    d[x] = np.real(d[y])
 
 
 @tangent(np.real, attribute('real'))
@@ -253,139 +377,63 @@ def real_tangent(y, x):
     d[y] = np.real(d[x])
 
 
-# --- binary operators ---
+# imag: dy = Im(dz) = Re(-1j * dz), so d[z] = -1j * d[y] (0 for a real z)
+@adjoint(np.imag, attribute('imag'))
+def imag_adjoint(y, x):
+    d[x] = real_cotangent(-1j * d[y], x)
 
 
-@adjoint(operator.add, np.add)
-def add_adjoint(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(d[z], y)
+@tangent(np.imag, attribute('imag'))
+def imag_tangent(y, x):
+    d[y] = np.imag(d[x])
 
 
-@tangent(operator.add, np.add)
-def add_tangent(z, x, y):
-    d[z] = broadcast_like(d[x], z) + broadcast_like(d[y], z)
+# conj: dy = conj(dz), and Re(g * conj(dz)) = Re(conj(g) * dz)
+@adjoint(np.conj, np.conjugate, method('conj'), method('conjugate'))
+def conj_adjoint(y, x):
+    d[x] = np.conj(d[y])
 
 
-@adjoint(operator.sub, np.subtract)
-def subtract_adjoint(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(-d[z], y)
+linear(np.conj, np.conjugate, method('conj'), method('conjugate'))
 
 
-@tangent(operator.sub, np.subtract)
-def subtract_tangent(z, x, y):
-    d[z] = broadcast_like(d[x], z) + broadcast_like(-d[y], z)
+# angle: dy = Im(dz / z) = Re(-1j / z * dz), so d[z] = -1j * d[y] / z; 0 at z = 0
+# (a real z: piecewise constant, 0)
+@adjoint(np.angle)
+def angle_adjoint(y, z, deg=False):
+    d[z] = real_cotangent(d[y] * angle_unit(deg) * np.where(
+        z == 0, 0.0, -1j / np.where(z == 0, 1.0, z)), z)
 
 
-@adjoint(operator.mul, np.multiply)
-def multiply_adjoint(z, x, y):
-    d[x] = unbroadcast(d[z] * y, x)
-    d[y] = unbroadcast(x * d[z], y)
+@tangent(np.angle)
+def angle_tangent(y, z, deg=False):
+    d[y] = np.imag(d[z] * np.where(z == 0, 0.0, 1.0 / np.where(z == 0, 1.0, z))) * angle_unit(
+        deg)
 
 
-@tangent(operator.mul, np.multiply)
-def multiply_tangent(z, x, y):
-    d[z] = d[x] * y + x * d[y]
+# --- rules of the runtime helpers of s2sad.runtime.elementwise (for higher order) ---
 
 
-@adjoint(operator.truediv, np.divide, np.true_divide)
-def divide_adjoint(z, x, y):
-    d[x] = unbroadcast(d[z] / y, x)
-    d[y] = unbroadcast(-d[z] * z / y, y)
+# power_term(c, x, q) = c * x ** q (0 where c == 0)
+@adjoint(power_term)
+def power_term_adjoint(y, c, x, q):
+    d[c] = real_cotangent(unbroadcast(d[y] * power_term(1.0, x, q), c), c)
+    d[x] = real_cotangent(unbroadcast(d[y] * power_term(c * q, x, q - 1), x), x)
+    d[q] = real_cotangent(unbroadcast(d[y] * xlogy(y, x), q), q)
 
 
-@tangent(operator.truediv, np.divide, np.true_divide)
-def divide_tangent(z, x, y):
-    d[z] = d[x] / y + -d[y] * z / y
+@tangent(power_term)
+def power_term_tangent(y, c, x, q):
+    d[y] = (d[c] * power_term(1.0, x, q) + d[x] * power_term(c * q, x, q - 1)
+            + d[q] * xlogy(y, x))
 
 
-@adjoint(operator.pow, np.power, pow)
-def power_adjoint(z, x, p):
-    d[x] = unbroadcast(d[z] * p * x ** (p - 1), x)
-    d[p] = unbroadcast(d[z] * xlogy(z, x), p)
+# real_cotangent(g, x) is Re(g) or g: its transpose embeds the real cotangent
+@adjoint(real_cotangent)
+def real_cotangent_adjoint(y, g, x):
+    d[g] = d[y]
 
 
-@tangent(operator.pow, np.power, pow)
-def power_tangent(z, x, p):
-    d[z] = d[x] * p * x ** (p - 1) + d[p] * xlogy(z, x)
+linear(real_cotangent)
 
-
-@adjoint(np.maximum)
-def maximum_adjoint(z, x, y):
-    d[x] = unbroadcast(tie_share(d[z], x > y, x == y), x)
-    d[y] = unbroadcast(tie_share(d[z], y > x, x == y), y)
-
-
-@tangent(np.maximum)
-def maximum_tangent(z, x, y):
-    d[z] = tie_share(d[x], x > y, x == y) + tie_share(d[y], y > x, x == y)
-
-
-@adjoint(np.minimum)
-def minimum_adjoint(z, x, y):
-    d[x] = unbroadcast(tie_share(d[z], x < y, x == y), x)
-    d[y] = unbroadcast(tie_share(d[z], y < x, x == y), y)
-
-
-@tangent(np.minimum)
-def minimum_tangent(z, x, y):
-    d[z] = tie_share(d[x], x < y, x == y) + tie_share(d[y], y < x, x == y)
-
-
-@adjoint(np.logaddexp)
-def logaddexp_adjoint(z, x, y):
-    d[x] = unbroadcast(d[z] * np.exp(x - z), x)
-    d[y] = unbroadcast(d[z] * np.exp(y - z), y)
-
-
-@tangent(np.logaddexp)
-def logaddexp_tangent(z, x, y):
-    d[z] = d[x] * np.exp(x - z) + d[y] * np.exp(y - z)
-
-
-@adjoint(np.arctan2)
-def arctan2_adjoint(z, x1, x2):
-    d[x1] = unbroadcast(d[z] * x2 / (x1 * x1 + x2 * x2), x1)
-    d[x2] = unbroadcast(-d[z] * x1 / (x1 * x1 + x2 * x2), x2)
-
-
-@tangent(np.arctan2)
-def arctan2_tangent(z, x1, x2):
-    d[z] = d[x1] * x2 / (x1 * x1 + x2 * x2) + -d[x2] * x1 / (x1 * x1 + x2 * x2)
-
-
-@adjoint(np.hypot)
-def hypot_adjoint(z, x1, x2):
-    d[x1] = unbroadcast(d[z] * x1 / z, x1)
-    d[x2] = unbroadcast(d[z] * x2 / z, x2)
-
-
-@tangent(np.hypot)
-def hypot_tangent(z, x1, x2):
-    d[z] = d[x1] * x1 / z + d[x2] * x2 / z
-
-
-@adjoint(np.where)
-def where_adjoint(z, condition, x=None, y=None):
-    d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
-    d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
-
-
-@tangent(np.where)
-def where_tangent(z, condition, x=None, y=None):
-    d[z] = (broadcast_like(np.where(condition, d[x], 0.0), z)
-            + broadcast_like(np.where(condition, 0.0, d[y]), z))
-
-
-@adjoint(np.clip)
-def clip_adjoint(y, a, a_min=None, a_max=None):
-    d[a] = unbroadcast(np.where(clip_mask(a, a_min, a_max), d[y], 0.0), a)
-    d[a_min] = unbroadcast(np.where(a < a_min, d[y], 0.0), a_min)
-    d[a_max] = unbroadcast(np.where(a > a_max, d[y], 0.0), a_max)
-
-
-@tangent(np.clip)
-def clip_tangent(y, a, a_min=None, a_max=None):
-    d[y] = (np.where(clip_mask(a, a_min, a_max), d[a], 0.0) + np.where(a < a_min, d[a_min], 0.0)
-            + np.where(a > a_max, d[a_max], 0.0))
+nondifferentiable(clip_where, fmax_wins, angle_unit)

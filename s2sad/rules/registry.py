@@ -38,13 +38,13 @@ import textwrap
 import gast
 
 from ..syntax import astwalk
-from ..errors import RuleError
+from ..errors import RuleError, public_name, rule_key_text
 
 __all__ = [
     "RuleError",
     "adjoint", "tangent", "linear", "nondifferentiable", "d", "method",
     "attribute", "Rule", "lookup_adjoint", "lookup_tangent",
-    "is_nondifferentiable", "generation",
+    "is_nondifferentiable", "generation", "sequence_result", "returns_sequence",
 ]
 
 
@@ -163,7 +163,7 @@ class Rule:
         known = {p.name for p in params}
         for kw in keywords:
             if kw not in known:
-                raise _bind_error("keyword argument %r of %r" % (kw, self.key), self)
+                raise _bind_error("the keyword argument %r" % kw, self, keyword=kw)
         bound = {}
         args = list(args)
         npos = len(args)
@@ -173,16 +173,16 @@ class Rule:
                 args = []
             elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and args:
                 if p.name in keywords:
-                    raise _bind_error("passing %r twice to %r" % (p.name, self.key), self)
+                    raise _bind_error("passing %r twice" % p.name, self)
                 bound[p.name] = args.pop(0)
             elif p.name in keywords:
                 bound[p.name] = keywords[p.name]
             elif p.default is not p.empty:
                 bound[p.name] = gast.Constant(value=p.default, kind=None)
             else:
-                raise _bind_error("calling %r without argument %r" % (self.key, p.name), self)
+                raise _bind_error("a call without argument %r" % p.name, self)
         if args:
-            raise _bind_error("%d positional arguments to %r" % (npos, self.key), self)
+            raise _bind_error("%d positional arguments" % npos, self)
         return bound
 
 
@@ -195,13 +195,20 @@ def _coupled(expr):
     return len({n.slice.id for n in astwalk.walk(expr) if is_d(n)}) > 1
 
 
-def _bind_error(construct, rule):
-    err = RuleError("%s is not supported by its derivative rule (%s:%d)"
-                    % (construct, rule.filename, rule.lineno))
-    err.construct = construct
-    err.hint = ("pass it differently, or register your own rule with "
-                "s2sad.rules.adjoint (the built-in one is at %s:%d)"
-                % (rule.filename, rule.lineno))
+def _bind_error(construct, rule, keyword=None):
+    """A call the template of ``rule`` cannot take; ``construct`` says what (the
+    compiler adds where).  ``keyword``: the keyword argument the template does not
+    name."""
+    name, key = public_name(rule.key), rule_key_text(rule.key)
+    err = RuleError("%s of %s is not supported by its derivative rule (%s:%d)"
+                    % (construct, name, rule.filename, rule.lineno))
+    err.construct, err.function, err.key, err.keyword = construct, name, key, keyword
+    params = list(rule.signature.parameters)[1:]
+    err.hint = ("the rule (%s:%d) takes %s; %sor register your own rule with "
+                "@s2sad.rules.adjoint(%s) and @s2sad.rules.tangent(%s)"
+                % (rule.filename, rule.lineno, ", ".join(params) or "no arguments",
+                   "leave %s= out if its default is what you mean, " % keyword
+                   if keyword else "pass the arguments as the rule names them, ", key, key))
     return err
 
 
@@ -226,6 +233,7 @@ _ADJOINTS = {}
 _TANGENTS = {}
 _NONDIFF = set()
 _LINEAR = set()
+_SEQUENCES = set()
 _state = {"generation": 0}
 
 
@@ -283,6 +291,23 @@ def nondifferentiable(*keys):
     for key in keys:
         _NONDIFF.add(_hashable(key))
     _bump()
+
+
+def sequence_result(*keys):
+    """Declare that ``keys`` return a tuple or list of arrays (``np.linalg.svd``,
+    ``np.split``): the compiler then accumulates their adjoints part by part, never with
+    ``+`` (which would concatenate tuples)."""
+    for key in keys:
+        _SEQUENCES.add(_hashable(key))
+    _bump()
+
+
+def returns_sequence(key):
+    """True if ``key`` is declared to return a tuple or list (:func:`sequence_result`)."""
+    try:
+        return key in _SEQUENCES
+    except TypeError:
+        return False
 
 
 def _get(table, key):

@@ -1,7 +1,8 @@
 """Rules for the runtime helpers that derivative templates call.
 
 Generated code calls :mod:`s2sad.runtime` helpers (``spread`` for the adjoint of
-``sum(xs)``, ``extremum_parts`` for ``max``, ``unreduce_prod`` for ``np.prod``, ...).
+``sum(xs)``, ``extremum_parts`` for ``max``, ...; the rules of the reduction helpers,
+``unreduce_prod`` included, are in :mod:`s2sad.rules.reduction_rules`).
 Differentiating generated code again (``grad(grad(f))``, ``hessian``) differentiates
 those calls, so every helper has an adjoint and a tangent here.  Most are linear in
 their first argument: their tangent is the helper applied to the tangent, and their
@@ -17,10 +18,10 @@ from .registry import adjoint, d, linear, nondifferentiable, tangent
 from ..runtime import (
     abs_sign, add_grad, astype_like, broadcast_like, dot_adjoint_a, dot_adjoint_b,
     embed_list, extremum_parts, extremum_tangent, fill_zeros, item_at, item_of, log_base,
-    matmul_adjoint_a, matmul_adjoint_b, no_complex_curvature, prod_curvature, restack,
+    matmul_adjoint_a, matmul_adjoint_b, no_complex_curvature, restack,
     sequence_adjoint, slice_list, split_list, spread, tail_list, tie_share, unattr,
     unbroadcast, unconcatenate, unitem, unpack_like, unreduce, unreduce_extremum,
-    unreduce_prod, unrestack, unslice, unspread, unstack, xlogy,
+    unrestack, unslice, unspread, unstack, xlogy,
 )
 
 # --- sums and lists ---
@@ -154,25 +155,6 @@ def log_base_tangent(y, base):
     d[y] = d[base] / base
 
 
-# --- np.prod: linear in g (exact with zeros); the rest g * y / x, away from zeros ---
-
-
-@adjoint(unreduce_prod)
-def unreduce_prod_adjoint(z, g, y, x, axis=None, keepdims=False):
-    d[g] = np.sum(d[z] * unreduce_prod(1.0, y, x, axis, keepdims), axis=axis,
-                  keepdims=keepdims)
-    d[y] = np.sum(d[z] * unreduce(g, x, axis, keepdims) / prod_curvature(x, y, x),
-                  axis=axis, keepdims=keepdims)
-    d[x] = -d[z] * z / x
-
-
-@tangent(unreduce_prod)
-def unreduce_prod_tangent(z, g, y, x, axis=None, keepdims=False):
-    d[z] = (unreduce_prod(d[g], y, x, axis, keepdims)
-            + unreduce(g * d[y], x, axis, keepdims) / prod_curvature(x, y, x)
-            - z * d[x] / x)
-
-
 nondifferentiable(np.logical_and)
 
 
@@ -181,12 +163,7 @@ def no_complex_curvature_adjoint(y, t, x):
     d[t] = no_complex_curvature(d[y], x)
 
 
-@adjoint(prod_curvature)
-def prod_curvature_adjoint(z, g, y, x):
-    d[g] = prod_curvature(d[z], y, x)
-
-
-linear(no_complex_curvature, prod_curvature)
+linear(no_complex_curvature)
 
 
 # --- runtime helpers (rules for differentiating generated code again) ---

@@ -6,6 +6,8 @@ here (``from s2sad.runtime import unbroadcast``), so the printed source runs as 
 
 * :mod:`~s2sad.runtime.arrays`: broadcasting, reductions, slicing, linear-algebra
   adjoints, adjoint accumulation (``add_grad``) and zeros;
+* :mod:`~s2sad.runtime.construct`: ``np.r_``/``np.c_`` and ``np.linspace`` (the
+  constructor and index-builder rules);
 * :mod:`~s2sad.runtime.containers`: functional writes (``setitem``), lists, tuples,
   namedtuple and dataclass fields;
 * :mod:`~s2sad.runtime.elementwise`, :mod:`~s2sad.runtime.reductions`,
@@ -20,10 +22,11 @@ Every helper here has derivative rules of its own (:mod:`s2sad.rules`), so gener
 code can be differentiated again.
 """
 from . import (  # noqa: F401  (s2sad.runtime.arrays, ...)
-    arrays, containers, decompositions, elementwise, fft, linalg, reductions, shaping, special,
-    stats,
+    arrays, construct, containers, decompositions, elementwise, fft, linalg, reductions, shaping,
+    special, stats,
 )
 from .arrays import *  # noqa: F401,F403
+from .construct import *  # noqa: F401,F403
 from .containers import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
@@ -34,8 +37,8 @@ from .special import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from .stats import *  # noqa: F401,F403
 
-__all__ = [name for module in (arrays, containers, elementwise, reductions, shaping, linalg,
-                               decompositions, fft, special, stats)
+__all__ = [name for module in (arrays, construct, containers, elementwise, reductions, shaping,
+                               linalg, decompositions, fft, special, stats)
            for name in module.__all__]
 
 

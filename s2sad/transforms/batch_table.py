@@ -10,7 +10,7 @@ Jacobian transforms then fall back to one sweep per basis vector; README's table
 """
 import numpy as np
 
-from .. import runtime
+from .. import rules, runtime
 from ..runtime import batched as batched_module
 
 __all__ = ["REWRITES", "SAFE_CALLS", "ELEMENTWISE", "METHODS", "PRIMAL_ONLY",
@@ -43,8 +43,9 @@ REWRITES = {
     np.transpose: (_B.transpose, (0,)),
 }
 #: functions that are batch-safe as they are: structure-aware sums, elementwise casts
-SAFE_CALLS = (runtime.add_grad, runtime.astype_like, np.real, np.imag, np.conj,
-              np.conjugate, np.negative, np.positive, np.copy)
+SAFE_CALLS = (runtime.add_grad, runtime.astype_like, runtime.real_cotangent, np.real, np.imag,
+              np.conj, np.conjugate, np.negative, np.positive, np.copy, np.float64, np.float32,
+              np.complex128, np.deg2rad, np.radians, np.rad2deg, np.degrees)
 #: broadcasting elementwise functions: the batched operand is lifted to the others' rank
 ELEMENTWISE = (np.add, np.subtract, np.multiply, np.divide, np.true_divide, np.where)
 #: methods of a batched array -> batched function (None: safe as it is)
@@ -52,7 +53,8 @@ METHODS = {"sum": _B.sum, "mean": _B.mean, "reshape": _B.reshape, "transpose": _
            "copy": None, "astype": None, "conj": None, "conjugate": None}
 
 #: runtime helpers that only ever read primal values (never adjoints or tangents)
-PRIMAL_ONLY = (runtime.abs_sign, runtime.clip_mask, runtime.invert_axes, runtime.method_axes,
+PRIMAL_ONLY = (runtime.abs_sign, runtime.clip_mask, runtime.power_term, runtime.clip_where,
+               runtime.fmax_wins, runtime.angle_unit, runtime.invert_axes, runtime.method_axes,
                runtime.log_base, runtime.xlogy, runtime.split_aux, runtime.zeros_like,
                runtime.prod_curvature)
 
@@ -96,6 +98,57 @@ NOT_BATCH_AWARE = [
     (runtime.unrestack, "`list(x)` / `tuple(x)` of an array (differentiated again)"),
     (runtime.no_complex_curvature, "`abs` (differentiated again)"),
 ]
+
+#: The rule tables' own helpers, by runtime module: none has a batch-aware form yet (a
+#: sweep that applies one to an adjoint or tangent falls back).  Helpers declared
+#: non-differentiable (masks, index probes, subscripts) only ever see primal values.
+_AREAS = [
+    (runtime.elementwise, "elementwise and complex rules (`np.clip`, `**`, ...)"),
+    (runtime.reductions, "reductions and statistics (`np.median`, `np.cumprod`, `np.diff`, "
+                         "`np.var`, ...)"),
+    (runtime.shaping, "shape functions (`np.tile`, `np.pad`, `np.take`, `np.split`, ...)"),
+    (runtime.linalg, "products (`np.einsum`, `np.tensordot`, `np.kron`, ...)"),
+    (runtime.decompositions, "`np.linalg` (`solve`, `cholesky`, `eigh`, `svd`, ...)"),
+    (runtime.fft, "`np.fft`"),
+    (runtime.special, "`scipy.special` and `scipy.linalg`"),
+    (runtime.stats, "`scipy.stats` and `scipy.integrate.odeint`"),
+    (runtime.construct, "`np.r_`, `np.c_`, `np.linspace`, `np.arange`"),
+]
+
+
+def _classified():
+    return ([f for f, _ in NOT_BATCH_AWARE] + list(REWRITES) + list(SAFE_CALLS)
+            + list(ELEMENTWISE) + list(PRIMAL_ONLY))
+
+
+def _is(func, funcs):
+    return any(func is f for f in funcs)
+
+
+def _complete_tables():
+    """Classify the area helpers and the linear NumPy functions not listed by hand."""
+    global PRIMAL_ONLY
+    extra_primal, known = [], _classified()
+    for module, use in _AREAS:
+        for name in module.__all__:
+            func = getattr(module, name)
+            if _is(func, known):
+                continue
+            if rules.is_nondifferentiable(func):
+                extra_primal.append(func)
+            else:
+                NOT_BATCH_AWARE.append((func, use))
+            known.append(func)
+    PRIMAL_ONLY = PRIMAL_ONLY + tuple(extra_primal)
+    for key in list(rules.registry._LINEAR):
+        module = getattr(key, "__module__", None) or ""
+        if module.startswith("numpy") and not isinstance(key, np.ufunc) and not _is(
+                key, known):
+            NOT_BATCH_AWARE.append((key, "`np.%s`" % key.__name__))
+            known.append(key)
+
+
+_complete_tables()
 
 #: Constructs that make a sweep fall back (besides the functions above).
 UNSUPPORTED = [

@@ -13,10 +13,21 @@ adjoint statements calling ``g``'s backward sweep::
 ``g`` is compiled in split motion (design.md §3) with respect to exactly the
 parameters that receive active values; recursion is supported because the
 helpers are looked up lazily when ``g`` is still being compiled.
+
+Library code is never read as the user's source: :func:`callee` (which every pass
+asks whether a callable is a Python function to differentiate through) answers None
+for a function whose code file (``__code__.co_filename``) lies in the standard
+library, a ``site-packages``/``dist-packages`` directory or the NumPy or SciPy package
+(:func:`is_library_code`); such a call needs a rule, like a C function.  s2sad's own
+package is not library code wherever it is installed (its helpers have rules).
 """
 import builtins
 import functools
 import inspect
+import os
+import site
+import sys
+import sysconfig
 
 import gast
 from ..syntax import astwalk
@@ -105,9 +116,24 @@ def frozen_table(value):
 
 
 def callee(func):
-    """``(python_function, bound_self)`` behind a callable, or None."""
+    """``(python_function, bound_self)`` behind a callable, or None (a C function, or a
+    function of library code: :func:`is_library_code`)."""
+    found = python_callee(func)
+    if found is None or is_library_code(found[0]):
+        return None
+    return found
+
+
+def python_callee(func):
+    """``(python_function, bound_self)`` behind a callable, library code included, or
+    None."""
     while isinstance(func, functools.partial):
         func = func.func
+    if getattr(type(func), "__s2sad_resolve__", None) is not None:
+        # a generated sweep of a recursive function, looked up lazily: the sweep itself
+        func = func.__s2sad_resolve__()
+        if func is None:
+            return None
     if inspect.ismethod(func) and inspect.isfunction(func.__func__):
         return func.__func__, func.__self__
     if inspect.isfunction(func):
@@ -116,6 +142,46 @@ def callee(func):
     if inspect.isfunction(call):
         return call, func
     return None
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # s2sad's own
+_LIBRARY_FOLDERS = ("site-packages", "dist-packages")
+
+
+def _library_roots():
+    """Folders of installed code: the standard library, site directories, and the
+    folders of NumPy and SciPy (wherever they come from)."""
+    roots = [sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib",
+                                                    "platlib")]
+    try:
+        roots += list(site.getsitepackages()) + [site.getusersitepackages()]
+    except AttributeError:  # an old virtualenv's site module
+        pass
+    for name in ("numpy", "scipy"):
+        module = sys.modules.get(name)
+        if getattr(module, "__file__", None):
+            roots.append(os.path.dirname(module.__file__))
+    return [os.path.realpath(r) + os.sep for r in roots if r]
+
+
+@functools.lru_cache(maxsize=1024)
+def is_library_file(filename):
+    """True if ``filename`` (a code object's ``co_filename``) is installed library code,
+    not the user's (see the module docstring)."""
+    if filename.startswith("<"):
+        return filename.startswith("<frozen")  # frozen stdlib modules
+    path = os.path.realpath(filename)
+    if path.startswith(_PACKAGE + os.sep):
+        return False
+    if any(part in _LIBRARY_FOLDERS for part in path.split(os.sep)):
+        return True
+    return any(path.startswith(root) for root in _library_roots())
+
+
+def is_library_code(func):
+    """True if Python function ``func``'s code lives in library code."""
+    code = getattr(func, "__code__", None)
+    return code is not None and is_library_file(code.co_filename)
 
 
 def _unwrap_partial(ctx, func, args, keywords):

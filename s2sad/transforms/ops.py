@@ -5,16 +5,19 @@ namespace.  Output: an :class:`Op` giving its kind and, for calls, operators,
 subscripts and attributes, the rule key and the argument nodes.  Shared by
 activity analysis and both AD modes, so they agree on what is differentiable.
 """
+import collections.abc
 import dataclasses
 import operator
+import re
 
 import gast
 import numpy as np
 
 from ..syntax import astwalk
+from ..syntax.printer import unparse
 from .. import rules
-from ..errors import MissingRuleError
-from .calls import callee, resolve
+from ..errors import MissingRuleError, public_name, rule_key_text
+from .calls import callee, is_library_code, python_callee, resolve, resolve_free
 from .hooks import API
 
 BINOPS = {
@@ -41,6 +44,8 @@ class Op:
         self.args = list(args)
         self.keywords = dict(keywords or {})
         self.func = func
+        #: ``(construct, hint)`` of an ``"unknown"`` op refused with a located error
+        self.refusal = None
 
     def inputs(self):
         """Names read as differentiable inputs."""
@@ -85,6 +90,9 @@ def classify(value, namespace, is_local):
     if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
         return Op("literal")
     if isinstance(value, gast.Subscript):
+        special = _indexed_object(value, namespace, is_local)
+        if special is not None:
+            return special
         return _keyed(operator.getitem, [value.value, index_expr(value.slice)])
     if isinstance(value, gast.Attribute):
         root = value
@@ -100,6 +108,55 @@ def classify(value, namespace, is_local):
     if isinstance(value, gast.Call):
         return _call(value, namespace, is_local)
     return Op("nondiff")  # comparisons, boolean logic, f-strings
+
+
+#: index builders: indexing them builds indices or grids of constants
+INDEX_BUILDERS = tuple(getattr(np, n) for n in ("s_", "index_exp", "ogrid", "mgrid"))
+#: index builders that concatenate their parts: ``np.r_[a, b]`` is the rule key ``np.r_``
+CONCATENATORS = (np.r_, np.c_)
+#: what the array ``getitem`` rule indexes (a free name bound to one is a constant)
+_INDEXABLE = (np.ndarray, np.generic, list, tuple, dict, str, bytes, range, type,
+              collections.abc.Mapping, collections.abc.Sequence)
+_INTEGER_DIRECTIVE = re.compile(r"^\s*-?\d+\s*(,\s*-?\d+\s*){0,2}$")
+
+
+def _indexed_object(value, namespace, is_local):
+    """The :class:`Op` of ``obj[...]`` where ``obj`` is a free name bound to an object
+    that is not an array or container (else None): ``np.r_``/``np.c_`` are rules of
+    their parts, ``np.s_`` & co. are non-differentiable, and any other object with its
+    own ``__getitem__`` is refused (an ``"unknown"`` op with a ``refusal``): the array
+    getitem rule would silently give it a zero derivative."""
+    obj = resolve_free(value.value, namespace, is_local)
+    if obj is None:
+        return None
+    if isinstance(obj, _INDEXABLE) or hasattr(obj, "__array__") or not hasattr(
+            type(obj), "__getitem__"):
+        return None
+    parts = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+    if any(obj is b for b in INDEX_BUILDERS):
+        return Op("nondiff", obj, [index_expr(p) for p in parts])
+    if any(obj is c for c in CONCATENATORS):
+        for p in parts:
+            if (isinstance(p, gast.Constant) and isinstance(p.value, str)
+                    and not _INTEGER_DIRECTIVE.match(p.value)):
+                return _refused(obj, [index_expr(q) for q in parts],
+                                "%s[%r, ...] (a matrix or unknown directive)"
+                                % (public_name(obj), p.value),
+                                "s2sad differentiates the integer directives ('0,2,1'); "
+                                "for a matrix, use np.concatenate or np.stack")
+        return _keyed(obj, [index_expr(p) for p in parts])
+    return _refused(obj, [value.value, index_expr(value.slice)],
+                    "indexing %s (%s, an object with its own __getitem__)"
+                    % (unparse(value.value).strip(), public_name(obj)),
+                    "s2sad differentiates indexing of arrays, lists, tuples and dicts; "
+                    "call a function instead, or compute the value outside the "
+                    "differentiated function")
+
+
+def _refused(key, args, construct, hint):
+    op = Op("unknown", key, args)
+    op.refusal = (construct, hint)
+    return op
 
 
 def _keyed(key, args, keywords=None, func=None):
@@ -160,22 +217,11 @@ def is_record_type(obj):
         (issubclass(obj, tuple) and hasattr(obj, "_fields")) or dataclasses.is_dataclass(obj))
 
 
-def public_name(key):
-    """How users spell rule key ``key``: ``numpy.tanh``, ``numpy.add.reduce``."""
-    if isinstance(key, str):
-        return key
-    owner = getattr(key, "__self__", None)
-    if isinstance(owner, np.ufunc):
-        return "numpy.%s.%s" % (owner.__name__, key.__name__)
-    if isinstance(key, np.ufunc):
-        return "numpy.%s" % key.__name__
-    name, module = getattr(key, "__name__", None), getattr(key, "__module__", None)
-    return "%s.%s" % (module, name) if name and module else repr(key)
-
-
 def missing_rule(ctx, op, stmt, reason=""):
     """The error for a call of kind ``"unknown"`` or ``"unpacked"`` (or a rule lacking
     this mode's half)."""
+    if op.refusal is not None:
+        return ctx.unsupported(stmt, *op.refusal)
     if op.kind == "unpacked":
         return ctx.unsupported(
             stmt, "unpacking arguments (*args or **kwargs) into a call of %s"
@@ -185,4 +231,18 @@ def missing_rule(ctx, op, stmt, reason=""):
             stmt, "calling %s, a function value s2sad cannot tell when compiling" % op.key,
             "call the function by its own name, pass it as an argument, index a list or "
             "dict of functions with a constant key, or loop over one without break")
-    return MissingRuleError(public_name(op.key), ctx.parsed.where(stmt), reason)
+    if not reason:
+        reason = library_reason(op.key) or (
+            "sorting a list of differentiated values (sorted(xs), xs.sort()) has no rule "
+            "yet; sort an array instead: np.sort(np.stack(xs))" if op.key is sorted else "")
+    return MissingRuleError(public_name(op.key), ctx.parsed.where(stmt), reason,
+                            key=rule_key_text(op.key))
+
+
+def library_reason(obj):
+    """Why a Python function of library code has no derivative ('' for other callables)."""
+    found = python_callee(obj)
+    if found is None or not is_library_code(found[0]):
+        return ""
+    return ("its code (%s) is library code, which s2sad does not read as your source"
+            % found[0].__code__.co_filename)

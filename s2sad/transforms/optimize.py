@@ -154,6 +154,10 @@ class ZeroSimplifier(gast.NodeTransformer):
                 return gast.Subscript(value=node.args[0], slice=node.args[1], ctx=gast.Load())
             if runtime.helper_name(func) is not None:
                 _drop_default_args(node, func)
+                fold = _HELPER_FOLDS.get(func)
+                folded = fold(node.args) if fold is not None and not node.keywords else None
+                if folded is not None:
+                    return self.visit(folded)
         elif isinstance(node.func, gast.Attribute) and self.namespace:
             try:
                 func = resolve(node.func, self.namespace)
@@ -168,6 +172,31 @@ class ZeroSimplifier(gast.NodeTransformer):
                         node.args[-1], gast.Constant) and node.args[-1].value is None:
                     node.args.pop()
         return node
+
+
+def _fold_power_term(args):
+    """``power_term(c, x, q)`` is ``c * x ** q`` with 0 where ``c`` is 0: with a nonzero
+    number ``c`` and a number ``q >= 0`` (no ``0 ** negative``) it is just that."""
+    if len(args) != 3:
+        return None
+    c, q = _number(args[0]), _number(args[2])
+    if c is None or q is None or c == 0 or isinstance(c, complex) or isinstance(
+            q, complex) or q < 0:
+        return None
+    power = args[1] if q == 1 else gast.BinOp(left=args[1], op=gast.Pow(), right=args[2])
+    if q == 0:
+        return None  # c * x ** 0 is c broadcast like x: keep the helper
+    return gast.BinOp(left=args[0], op=gast.Mult(), right=power)
+
+
+#: runtime helpers that reduce to plain code once their trailing default arguments are
+#: dropped (``where_mask(g)`` -> ``g``): helper -> args -> replacement or None
+_HELPER_FOLDS = {
+    runtime.where_mask: lambda args: args[0] if len(args) == 1 else None,
+    runtime.where_ratio: lambda args: gast.Constant(value=1.0, kind=None) if len(
+        args) <= 4 else None,
+    runtime.power_term: _fold_power_term,
+}
 
 
 #: NumPy functions whose trailing ``None`` arguments (beyond the count) are defaults

@@ -482,4 +482,13 @@ _HELPERS = {
     "dot_adjoint_b": _adjoint_of(2),
     "broadcast_like": _adjoint_of(1),
     "abs_sign": lambda args: (args[0][0], args[0][1], None),
+    "real_cotangent": lambda args: (args[0][0], _real_cotangent_kind(args[0][1], args[1][1]),
+                                    None),
 }
+
+
+def _real_cotangent_kind(g, x):
+    """The dtype kind of ``real_cotangent(g, x)``: real when ``x`` is real."""
+    if g is None or x is None:
+        return None
+    return "f" if g == "c" and x != "c" else g

@@ -3,7 +3,8 @@
 Input: statements and the :class:`~s2sad.transforms.shape_inference.Shapes` that
 :func:`~s2sad.transforms.shape_inference.infer` found for them.  Output:
 :func:`specialize` -- the statements with ``unbroadcast(e, x)`` dropped where ``e``
-provably has ``x``'s shape, and the adjoint of a full reduction kept as a number
+provably has ``x``'s shape, ``real_cotangent(g, x)`` dropped where ``g`` is provably
+real or ``x`` complex, and the adjoint of a full reduction kept as a number
 while only elementwise code reads it (``unreduce(b, x)`` -> ``b``), so that
 ``100.0 * bt`` costs nothing and ``bt * 2 * x`` is one pass, as written by hand;
 :func:`propagate_numbers` and :func:`bind_number` substitute numbers the signature
@@ -22,6 +23,8 @@ from .shape_inference import (
 )
 from .shapes import drop_unbroadcasts
 
+_REAL_KINDS = ("b", "i", "u", "f")
+
 __all__ = ["specialize", "propagate_numbers", "bind_number", "infer", "signature", "Shapes"]
 
 
@@ -38,6 +41,12 @@ def specialize(stmts, shapes, bound, keep=()):
         target = shapes.shape(like)
         return target is not None and shapes.shape(expr) == target
 
+    def same_field(expr, like):
+        # real_cotangent(g, x) is g unless x is real and g complex
+        g, x = shapes.of(expr)[1], shapes.of(like)[1]
+        return g in _REAL_KINDS or x == "c"
+    real = [name for name, helper in names.items() if helper == "real_cotangent"]
+    stmts = [drop_unbroadcasts(s, real, same_field) for s in stmts]
     unbroadcast = [name for name, helper in names.items() if helper == "unbroadcast"]
     stmts = [drop_unbroadcasts(s, unbroadcast, conforms) for s in stmts]
     _keep_reductions_compact(stmts, shapes, names, keep)
