@@ -294,6 +294,9 @@ class FreshCopies:
         mod = importlib.util.module_from_spec(spec)
         sys.modules[name] = mod
         spec.loader.exec_module(mod)
+        for key, value in f.__globals__.items():  # the helpers and imports f uses
+            if not key.startswith("__"):
+                mod.__dict__.setdefault(key, value)
         return getattr(mod, f.__name__)
 
     def close(self):

@@ -232,6 +232,11 @@ def f_special_weighted_sum(t, w):
     return np.sum(np.sin(runtime.special_weighted_sum(t, w, 0)))
 
 
+def f_special_polyval(z):
+    c = (0.5, -1.0, 2.0, 3.0)
+    return np.sum(np.sin(runtime.special_polyval(c, z)) + runtime.special_polyval(c, z, 1))
+
+
 def _rows():
     return [
         RuleCase(sp.gammaln, f_gammaln, [M, ((4,),)], domain=POS),
@@ -286,6 +291,7 @@ def _rows():
         RuleCase(runtime.special_keepdims, f_special_keepdims, [M]),
         RuleCase(runtime.special_dropdims, f_special_dropdims, [((3, 1),)]),
         RuleCase(runtime.special_weight, f_special_weight, [M]),
+        RuleCase(runtime.special_polyval, f_special_polyval, [M, (SCALAR,)]),
         RuleCase(runtime.special_lse_value, f_special_lse_parts, [M2B]),
         RuleCase(runtime.special_lse_unvalue, f_special_lse_parts, [M2B]),
         RuleCase(runtime.special_weighted_sum, f_special_weighted_sum,

@@ -20,7 +20,7 @@ from :func:`markdown`; regenerate it with the command in :data:`REGENERATE`.
 
 import numpy as np
 
-from .. import rules
+from .. import errors, rules
 from . import fence
 
 __all__ = ["markdown", "entries", "summary", "CONSTRUCTS", "REGENERATE"]
@@ -110,6 +110,10 @@ def public_name(key):
     kind = _key_kind(key)
     if kind:
         return "numpy.ndarray.%s" % key[1], []
+    spelled = errors.public_name(key)  # numpy.add.reduce, scipy.special.expit, ...
+    if not spelled.startswith("numpy.") or getattr(key, "__self__", None) is not None or \
+            not hasattr(key, "__name__"):
+        return spelled, []
     name = getattr(key, "__name__", None) or repr(key)
     module = _module(key)
     if module.startswith("numpy"):
@@ -145,14 +149,14 @@ _NUMPY_GROUPS = [
                                    "column_stack dstack append split array_split vsplit hsplit "
                                    "dsplit insert delete"),
     ("Array creation", "full full_like zeros ones empty zeros_like ones_like empty_like arange "
-                       "linspace eye identity logspace"),
+                       "linspace eye identity logspace r_ c_ s_ index_exp ogrid mgrid"),
     ("Comparisons and predicates", "equal not_equal greater greater_equal less less_equal "
                                    "logical_and logical_or logical_not logical_xor isnan "
                                    "isfinite isinf isclose allclose array_equal all any "
                                    "iscomplexobj isrealobj isscalar"),
     ("Shapes, dtypes and indices", "shape ndim size result_type broadcast_shapes argmax argmin "
                                    "argsort nonzero flatnonzero argwhere searchsorted digitize "
-                                   "count_nonzero"),
+                                   "count_nonzero argpartition"),
 ]
 
 #: (group title, intro) in the order of the page
@@ -197,6 +201,8 @@ def _group(key, name):
         return "`math`"
     if module == "builtins":
         return "Builtins"
+    if isinstance(getattr(key, "__self__", None), np.ufunc):  # numpy.add.reduce
+        return "Linear algebra" if name.endswith(".outer") else "Reductions and scans"
     for part in ("special", "linalg", "stats", "integrate"):
         if name.startswith("scipy.%s." % part):
             return "SciPy: `scipy.%s`" % part
@@ -209,8 +215,9 @@ def _group(key, name):
         for title, names in _NUMPY_GROUPS:
             if short in names.split():
                 return title
-        if isinstance(key, np.ufunc) or short in ("where", "clip", "real", "imag", "round",
-                                                  "around", "fix", "conj", "conjugate"):
+        if isinstance(key, np.ufunc) or short in (
+                "where", "clip", "real", "imag", "round", "around", "fix", "conj", "conjugate",
+                "angle", "sinc", "nan_to_num", "float32", "float64", "complex128"):
             return "Elementwise NumPy functions"
         return "Other NumPy functions"
     return "Other"

@@ -116,15 +116,18 @@ nondifferentiable(np.linalg.matrix_rank)
 
 # --- norms ---
 # norm(x) is positively homogeneous: its derivative is Re(sum(G * dx)) over the reduced
-# axes, with the "direction" G of each ord computed below (same code in both templates).
+# axes, with the "direction" G of each ord computed by norm_direction (shared by both
+# templates; a plain function the compiler differentiates through, not a runtime helper).
 # JAX's convention for complex x: d|x| = Re(conj(x) / |x| dx).  At a kink the
 # derivative taken is the existing subgradient: 0 at a zero vector (as for abs), ties of
 # inf/-inf/1/-1 norms share evenly (as max does), ord=0 (a count) has derivative 0.
 # The matrix 2/-2/'nuc' norms use the SVD (distinct singular values; full rank for nuc).
 
 
-@adjoint(np.linalg.norm)
-def norm_adjoint(y, x, ord=None, axis=None, keepdims=False):
+def norm_direction(x, y, ord, axis):
+    """``(G, axes)``: the direction G (shaped like ``x``) of ``norm(x, ord, axis) = y`` and
+    the reduced axes.  Not a runtime helper: a plain function of NumPy calls with rules,
+    which the compiler differentiates through for second order."""
     spec = la_norm_spec(x, ord, axis)
     kind = spec[0]
     axes = spec[1]
@@ -149,62 +152,45 @@ def norm_adjoint(y, x, ord=None, axis=None, keepdims=False):
         else:
             Gm = usv[0][..., :, -1:] @ usv[2][..., -1:, :]
         G = np.moveaxis(la_conj(Gm), (-2, -1), axes)
-    d[x] = G * np.reshape(d[y], la_keep_shape(x, axes))
+    return G, axes
+
+
+@adjoint(np.linalg.norm)
+def norm_adjoint(y, x, ord=None, axis=None, keepdims=False):
+    Ga = norm_direction(x, y, ord, axis)
+    d[x] = Ga[0] * np.reshape(d[y], la_keep_shape(x, Ga[1]))
 
 
 @tangent(np.linalg.norm)
 def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
-    spec = la_norm_spec(x, ord, axis)
-    kind = spec[0]
-    axes = spec[1]
-    yk = np.reshape(y, la_keep_shape(x, axes))
-    if kind == "two":
-        G = la_conj(x) / np.where(yk == 0, 1.0, yk)
-    elif kind == "p":
-        G = abs_sign(x) * (np.abs(x) / np.where(yk == 0, 1.0, yk)) ** (spec[2] - 1)
-    elif kind == "max" or kind == "min":
-        G = abs_sign(x) * unreduce_extremum(1.0, yk, np.abs(x), axes, True)
-    elif kind == "zero":
-        G = zeros_like(x)
-    elif kind == "colmax" or kind == "colmin" or kind == "rowmax" or kind == "rowmin":
-        sums = np.sum(np.abs(x), axis=axes[0], keepdims=True)
-        G = abs_sign(x) * unreduce_extremum(1.0, yk, sums, axes[1], True)
-    else:
-        usv = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
-        if kind == "nuc":
-            Gm = usv[0] @ usv[2]
-        elif kind == "spec":
-            Gm = usv[0][..., :, :1] @ usv[2][..., :1, :]
-        else:
-            Gm = usv[0][..., :, -1:] @ usv[2][..., -1:, :]
-        G = np.moveaxis(la_conj(Gm), (-2, -1), axes)
-    d[y] = np.reshape(np.real(np.sum(G * d[x], axis=axes, keepdims=True)), np.shape(y))
+    Ga = norm_direction(x, y, ord, axis)
+    d[y] = np.reshape(np.real(np.sum(Ga[0] * d[x], axis=Ga[1], keepdims=True)), np.shape(y))
 
 
 # cond(x) = s_max / s_min (p=-2: s_min / s_max): dc = c (ds_max / s_max - ds_min / s_min)
 # with ds_i = Re(u_i^H dx v_i)
 
 
-@adjoint(np.linalg.cond)
-def cond_adjoint(y, x, p=None):
+def cond_direction(x, p):
+    """``conj(u_1 v_1^H / s_1 - u_n v_n^H / s_n)`` (negated for p=-2): ``dc = c Re(sum(G
+    dx))``.  Like :func:`norm_direction`, differentiated through for second order."""
     usv = np.linalg.svd(x, full_matrices=False)
     top = usv[0][..., :, :1] @ usv[2][..., :1, :] / np.expand_dims(usv[1][..., :1], -1)
     low = usv[0][..., :, -1:] @ usv[2][..., -1:, :] / np.expand_dims(usv[1][..., -1:], -1)
     D = top - low
     if la_cond_check(p) == -2:
         D = low - top
-    d[x] = la_conj(D) * np.expand_dims(np.expand_dims(d[y] * y, -1), -1)
+    return la_conj(D)
+
+
+@adjoint(np.linalg.cond)
+def cond_adjoint(y, x, p=None):
+    d[x] = cond_direction(x, p) * np.expand_dims(np.expand_dims(d[y] * y, -1), -1)
 
 
 @tangent(np.linalg.cond)
 def cond_tangent(y, x, p=None):
-    usv = np.linalg.svd(x, full_matrices=False)
-    top = usv[0][..., :, :1] @ usv[2][..., :1, :] / np.expand_dims(usv[1][..., :1], -1)
-    low = usv[0][..., :, -1:] @ usv[2][..., -1:, :] / np.expand_dims(usv[1][..., -1:], -1)
-    D = top - low
-    if la_cond_check(p) == -2:
-        D = low - top
-    d[y] = y * np.real(np.sum(la_conj(D) * d[x], axis=(-2, -1)))
+    d[y] = y * np.real(np.sum(cond_direction(x, p) * d[x], axis=(-2, -1)))
 
 
 # --- inverses and solves (holomorphic: plain transposes) ---

@@ -417,9 +417,9 @@ def angle_tangent(y, z, deg=False):
 # power_term(c, x, q) = c * x ** q (0 where c == 0)
 @adjoint(power_term)
 def power_term_adjoint(y, c, x, q):
-    d[c] = real_cotangent(unbroadcast(d[y] * power_term(1.0, x, q), c), c)
-    d[x] = real_cotangent(unbroadcast(d[y] * power_term(c * q, x, q - 1), x), x)
-    d[q] = real_cotangent(unbroadcast(d[y] * xlogy(y, x), q), q)
+    d[c] = unbroadcast(d[y] * power_term(1.0, x, q), c)
+    d[x] = unbroadcast(d[y] * power_term(c * q, x, q - 1), x)
+    d[q] = unbroadcast(d[y] * xlogy(y, x), q)
 
 
 @tangent(power_term)

@@ -1,10 +1,9 @@
 """Derivative templates for binary operators and binary elementwise NumPy functions.
 
 Same contract as :mod:`s2sad.rules.elementwise_rules` (see :mod:`s2sad.rules.registry`);
-registered with it.  Adjoint contributions are reduced to the operand's shape with
-:func:`~s2sad.runtime.unbroadcast` and, for operators that mix real and complex
-operands, projected with :func:`~s2sad.runtime.real_cotangent` (the cotangent of a real
-operand of ``1j * x`` is real: JAX's convention).
+registered with it.  Adjoint contributions are reduced to the operand's shape and field
+with :func:`~s2sad.runtime.unbroadcast` (the cotangent of a real operand of ``1j * x``
+is real: JAX's convention).
 
 Conventions at special points (documented per rule): ``maximum``/``minimum`` (and
 ``fmax``/``fmin``) split ties half and half, as JAX does; ``fmax``/``fmin`` give the
@@ -19,8 +18,7 @@ import numpy as np
 
 from .registry import adjoint, d, method, tangent
 from ..runtime import (
-    astype_like, broadcast_like, clip_where, fmax_wins, power_term, real_cotangent,
-    tie_share, unbroadcast, xlogy,
+    astype_like, broadcast_like, clip_where, fmax_wins, power_term, tie_share, unbroadcast, xlogy,
 )
 
 # --- arithmetic ---
@@ -28,8 +26,8 @@ from ..runtime import (
 
 @adjoint(operator.add, np.add)
 def add_adjoint(z, x, y):
-    d[x] = real_cotangent(unbroadcast(d[z], x), x)
-    d[y] = real_cotangent(unbroadcast(d[z], y), y)
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(d[z], y)
 
 
 @tangent(operator.add, np.add)
@@ -39,8 +37,8 @@ def add_tangent(z, x, y):
 
 @adjoint(operator.sub, np.subtract)
 def subtract_adjoint(z, x, y):
-    d[x] = real_cotangent(unbroadcast(d[z], x), x)
-    d[y] = real_cotangent(unbroadcast(-d[z], y), y)
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z], y)
 
 
 @tangent(operator.sub, np.subtract)
@@ -50,8 +48,8 @@ def subtract_tangent(z, x, y):
 
 @adjoint(operator.mul, np.multiply)
 def multiply_adjoint(z, x, y):
-    d[x] = real_cotangent(unbroadcast(d[z] * y, x), x)
-    d[y] = real_cotangent(unbroadcast(x * d[z], y), y)
+    d[x] = unbroadcast(d[z] * y, x)
+    d[y] = unbroadcast(x * d[z], y)
 
 
 @tangent(operator.mul, np.multiply)
@@ -61,8 +59,8 @@ def multiply_tangent(z, x, y):
 
 @adjoint(operator.truediv, np.divide, np.true_divide)
 def divide_adjoint(z, x, y):
-    d[x] = real_cotangent(unbroadcast(d[z] / y, x), x)
-    d[y] = real_cotangent(unbroadcast(-d[z] * z / y, y), y)
+    d[x] = unbroadcast(d[z] / y, x)
+    d[y] = unbroadcast(-d[z] * z / y, y)
 
 
 @tangent(operator.truediv, np.divide, np.true_divide)
@@ -74,8 +72,8 @@ def divide_tangent(z, x, y):
 # 0 where x**p == 0 (xlogy).  The exponent's term is dropped when it is constant.
 @adjoint(operator.pow, np.power, pow)
 def power_adjoint(z, x, p):
-    d[x] = real_cotangent(unbroadcast(d[z] * power_term(p, x, p - 1), x), x)
-    d[p] = real_cotangent(unbroadcast(d[z] * xlogy(z, x), p), p)
+    d[x] = unbroadcast(d[z] * power_term(p, x, p - 1), x)
+    d[p] = unbroadcast(d[z] * xlogy(z, x), p)
 
 
 @tangent(operator.pow, np.power, pow)
@@ -236,8 +234,8 @@ def heaviside_tangent(y, x1, x2):
 
 @adjoint(np.where)
 def where_adjoint(z, condition, x=None, y=None):
-    d[x] = real_cotangent(unbroadcast(np.where(condition, d[z], 0.0), x), x)
-    d[y] = real_cotangent(unbroadcast(np.where(condition, 0.0, d[z]), y), y)
+    d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
+    d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
 
 
 @tangent(np.where)

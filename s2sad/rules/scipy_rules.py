@@ -41,7 +41,7 @@ from ..runtime import (
     linalg_structure, linalg_symmetrize, linalg_trans_code, linalg_transpose_if,
     linalg_triangle, linalg_unstructure, linalg_unsymmetrize, matmul_adjoint_a,
     special_dropdims, special_keepdims, special_lse_sign, special_lse_unvalue,
-    special_lse_value, special_weight, special_weighted_sum, unbroadcast,
+    special_lse_value, special_polyval, special_weight, special_weighted_sum, unbroadcast,
 )
 
 try:
@@ -56,6 +56,8 @@ SQRT_2PI = math.sqrt(2.0 * math.pi)
 LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 SQRT_HALF = math.sqrt(0.5)
+#: (-1)^n (2n - 1)!! for n = 8 .. 1, highest power first: erfcx's large-x series
+ERFCX_SERIES = (2027025.0, -135135.0, 10395.0, -945.0, 105.0, -15.0, 3.0, -1.0)
 
 # --- runtime helpers of this table (linear: adjoint = the transpose helper) ---
 
@@ -95,6 +97,17 @@ def special_weighted_sum_adjoint(r, t, w, axis=None, keepdims=False):
 def special_weighted_sum_tangent(r, t, w, axis=None, keepdims=False):
     d[r] = (special_weighted_sum(d[t], w, axis, keepdims)
             + special_weighted_sum(t, d[w], axis, keepdims))
+
+
+# the n-th derivative of a polynomial in z; the coefficients c are constants
+@adjoint(special_polyval)
+def special_polyval_adjoint(y, c, z, n=0):
+    d[z] = d[y] * special_polyval(c, z, n + 1)
+
+
+@tangent(special_polyval)
+def special_polyval_tangent(y, c, z, n=0):
+    d[y] = d[z] * special_polyval(c, z, n + 1)
 
 
 @adjoint(linalg_triangle)
@@ -257,16 +270,14 @@ if sp is not None:
     @adjoint(sp.erfcx)
     def erfcx_adjoint(y, x):
         z = 0.5 / np.square(np.where(x > 30.0, x, 30.0))
-        d[x] = d[y] * np.where(x > 30.0, TWO_OVER_SQRT_PI * z * (-1.0 + z * (3.0 + z * (
-            -15.0 + z * (105.0 + z * (-945.0 + z * (10395.0 + z * (-135135.0 + z * 2027025.0))))
-        ))), 2.0 * x * y - TWO_OVER_SQRT_PI)
+        d[x] = d[y] * np.where(x > 30.0, TWO_OVER_SQRT_PI * z * special_polyval(ERFCX_SERIES, z),
+                               2.0 * x * y - TWO_OVER_SQRT_PI)
 
     @tangent(sp.erfcx)
     def erfcx_tangent(y, x):
         z = 0.5 / np.square(np.where(x > 30.0, x, 30.0))
-        d[y] = d[x] * np.where(x > 30.0, TWO_OVER_SQRT_PI * z * (-1.0 + z * (3.0 + z * (
-            -15.0 + z * (105.0 + z * (-945.0 + z * (10395.0 + z * (-135135.0 + z * 2027025.0))))
-        ))), 2.0 * x * y - TWO_OVER_SQRT_PI)
+        d[y] = d[x] * np.where(x > 30.0, TWO_OVER_SQRT_PI * z * special_polyval(ERFCX_SERIES, z),
+                               2.0 * x * y - TWO_OVER_SQRT_PI)
 
     # log_ndtr' = pdf / cdf, never as a quotient of the two (both underflow for x << 0):
     # for x <= 0 the Mills-ratio form sqrt(2 / pi) / erfcx(-x / sqrt(2)) (exact and

@@ -56,6 +56,11 @@ def _shape(x):
     return shape if isinstance(shape, tuple) else np.shape(x)
 
 
+def _is_complex(v):
+    """Complex number or complex array (cheap: no conversion of lists)."""
+    return isinstance(v, complex) or getattr(getattr(v, "dtype", None), "kind", "") == "c"
+
+
 def unbroadcast(g, x):
     """Reduce the adjoint ``g`` of a broadcast result to the shape of ``x``.
 
@@ -63,9 +68,14 @@ def unbroadcast(g, x):
     length 1; returns ``g`` itself when the shapes already match.  If ``x`` is
     a scalar the result is a scalar.
 
+    The cotangent of a real ``x`` is real (JAX's convention): a complex ``g`` (from
+    ``1j * x``, say) is projected on its real part.
+
     >>> unbroadcast(np.ones((2, 3)), np.ones(3))
     array([2., 2., 2.])
     """
+    if _is_complex(g) and not _is_complex(x):
+        g = np.real(g)
     shape, gshape = _shape(x), _shape(g)
     if gshape == shape:
         return g

@@ -133,9 +133,12 @@ def get(t, index):
 # --- broadcasting and reductions ---
 
 def unbroadcast(g, x):
-    """Reduce batched ``g`` to the primal shape of ``x`` (batched: ``(nb,) + x.shape``)."""
+    """Reduce batched ``g`` to the primal shape of ``x`` (batched: ``(nb,) + x.shape``),
+    real when ``x`` is (as :func:`s2sad.runtime.unbroadcast`)."""
     if g is None:
         return None
+    if arrays._is_complex(g) and not arrays._is_complex(x):
+        g = np.real(g)
     shape, gshape = _shape(x), _shape(g)
     if gshape[1:] == shape:
         return g
@@ -217,16 +220,19 @@ def _stacked(t):
     return np.stack(t, axis=1) if isinstance(t, (list, tuple)) else t
 
 
-def sum(t, axis=None, dtype=None, keepdims=False):  # noqa: A001 (NumPy's name)
-    """``np.sum`` of the primal: reduces over the primal axes of batched ``t``."""
+def sum(t, axis=None, dtype=None, keepdims=False, where=True):  # noqa: A001 (NumPy's name)
+    """``np.sum`` of the primal: reduces over the primal axes of batched ``t``
+    (``where`` has the primal's shape: it broadcasts over the batch axis)."""
     t = _stacked(t)
-    return np.sum(t, axis=_axes(axis, np.ndim(t) - 1), dtype=dtype, keepdims=keepdims)
+    return np.sum(t, axis=_axes(axis, np.ndim(t) - 1), dtype=dtype, keepdims=keepdims,
+                  where=where)
 
 
-def mean(t, axis=None, dtype=None, keepdims=False):
+def mean(t, axis=None, dtype=None, keepdims=False, where=True):
     """``np.mean`` of the primal, for batched ``t``."""
     t = _stacked(t)
-    return np.mean(t, axis=_axes(axis, np.ndim(t) - 1), dtype=dtype, keepdims=keepdims)
+    return np.mean(t, axis=_axes(axis, np.ndim(t) - 1), dtype=dtype, keepdims=keepdims,
+                   where=where)
 
 
 # --- shape ---

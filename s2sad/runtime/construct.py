@@ -6,7 +6,8 @@
   (axis, promotion of scalars, 1-d parts as columns, integer directives ``'0,2'``);
   :func:`concat_parts` (the adjoint: one cotangent per part, None for constants) and
   :func:`concat_join` (the tangent: the parts' tangents placed in the result, zeros
-  at constants) are each other's transposes.
+  at constants) are each other's transposes, built on the join helpers of the
+  ``*stack`` functions (:func:`~s2sad.runtime.shaping.unjoin`/``rejoin``).
 * ``np.linspace(start, stop, num, endpoint, retstep, dtype, axis)`` is linear in
   ``(start, stop)``: sample ``k`` is ``(1 - t_k) start + t_k stop`` with
   ``t_k = k / div`` (``div = num - 1`` with the endpoint, else ``num``), and the step
@@ -27,6 +28,7 @@ Conventions: cotangents and tangents keep the dtype of the arrays they come from
 import numpy as np
 
 from .arrays import unbroadcast, zeros_like
+from .shaping import rejoin, unjoin
 
 __all__ = [
     "concat_probe", "concat_parts", "concat_join",
@@ -83,40 +85,28 @@ def concat_parts(g, probe, parts):
     """Adjoint of ``np.r_[parts]``/``np.c_[parts]`` with :func:`concat_probe` ``probe``:
     a tuple with the part of ``g`` of each array or number part (shaped like it, real
     for a real part; a number's part is a NumPy scalar), None for the slice and
-    directive parts."""
-    flat_probe = np.reshape(probe, (-1,))
-    keep = flat_probe >= 0
-    flat_g = np.reshape(np.broadcast_to(g, np.shape(probe)), (-1,))
-    where = np.zeros(int(keep.sum()), dtype=np.int64)
-    where[flat_probe[keep]] = np.flatnonzero(keep)  # each position appears once
-    out, start = [], 0
+    directive parts.  The probe counts positions like :func:`~.shaping.join_probe`, so
+    this is :func:`~.shaping.unjoin` of the array and number parts."""
+    pieces = iter(unjoin(g, probe, [p for p in parts if _is_part(p)]))
+    out = []
     for p in parts:
-        if not _is_part(p):
-            out.append(None)
-            continue
-        n = int(np.size(p))
-        part = _real_like(np.reshape(flat_g[where[start:start + n]], np.shape(p)), p)
-        out.append(part[()] if np.ndim(p) == 0 else part)
-        start += n
+        part = next(pieces) if _is_part(p) else None
+        out.append(part[()] if part is not None and np.ndim(p) == 0 else part)
     return tuple(out)
 
 
 def concat_join(ts, probe, parts):
     """Tangent of ``np.r_[parts]``/``np.c_[parts]``: the tangents ``ts`` of the parts (a
     tuple like ``parts``; None entries, or ``ts`` None, are zeros) placed where
-    :func:`concat_probe` ``probe`` puts them; the transpose of :func:`concat_parts`."""
+    :func:`concat_probe` ``probe`` puts them (:func:`~.shaping.rejoin`, in the dtype of
+    the tangents: a constant part does not promote them); the transpose of
+    :func:`concat_parts`."""
     if ts is None:
         ts = (None,) * len(parts)
-    values = [np.reshape(t if t is not None else zeros_like(p), (-1,))
-              for t, p in zip(ts, parts) if _is_part(p)]
-    dtype = _dtype([t for t, p in zip(ts, parts) if _is_part(p)])
-    flat = np.concatenate(values).astype(dtype, copy=False) if values else \
-        np.zeros(0, dtype=dtype)
-    flat_probe = np.reshape(probe, (-1,))
-    out = np.zeros(flat_probe.shape, dtype=dtype)
-    keep = flat_probe >= 0
-    out[keep] = flat[flat_probe[keep]]
-    return np.reshape(out, np.shape(probe))
+    kept = [(t, p) for t, p in zip(ts, parts) if _is_part(p)]
+    dtype = _dtype([t for t, _ in kept])
+    joined = rejoin([t for t, _ in kept], probe, [p for _, p in kept])
+    return joined.astype(dtype, copy=False)
 
 
 # --- linspace ---

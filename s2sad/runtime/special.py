@@ -9,6 +9,9 @@ SciPy and NumPy functions that have rules.
 Unsupported uses (complex ``trans='C'``, an ``assume_a`` without a rule) raise
 ``NotImplementedError`` when the derivative runs, as ``no_complex_curvature`` does.
 
+The exception is :func:`special_polyval`, a polynomial with constant coefficients (the
+large-``x`` series of ``erfcx``'s derivative): its derivative is itself with ``n + 1``.
+
 Conventions: adjoint-like helpers take the cotangent first; ``None`` is a symbolic zero
 and passes through.  Each helper is linear in its first argument (rules: ``linear`` plus
 an adjoint that is the transpose helper) or non-differentiable (it returns flags and
@@ -21,7 +24,7 @@ __all__ = [
     "special_lse_unvalue", "special_lse_sign", "special_weighted_sum",
     "linalg_triangle", "linalg_transpose_if", "linalg_symmetrize", "linalg_unsymmetrize",
     "linalg_trans_code", "linalg_flip_trans", "linalg_factor_lower", "linalg_factor_unlower",
-    "linalg_structure", "linalg_unstructure",
+    "linalg_structure", "linalg_unstructure", "special_polyval",
 ]
 
 
@@ -209,3 +212,19 @@ def linalg_unstructure(g, a, assume_a=None, lower=False):
     if g is None or not _symmetric(assume_a, a):
         return g
     return linalg_unsymmetrize(g, lower)
+
+
+# --- polynomials with constant coefficients ---
+
+
+def special_polyval(c, z, n=0):
+    """The ``n``-th derivative in ``z`` of the polynomial with coefficients ``c``
+    (Python floats, highest power first), by Horner's scheme as the nested form
+    ``c[-1] + z * (c[-2] + z * (...))`` (the same roundings)."""
+    c = list(c)
+    for _ in range(n):
+        c = [ci * (len(c) - 1 - i) for i, ci in enumerate(c[:-1])]
+    y = np.zeros_like(z) + (c[0] if c else 0.0)
+    for ci in c[1:]:
+        y = y * z + ci
+    return y

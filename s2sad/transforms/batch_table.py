@@ -11,6 +11,7 @@ Jacobian transforms then fall back to one sweep per basis vector; README's table
 import numpy as np
 
 from .. import rules, runtime
+from ..errors import public_name
 from ..runtime import batched as batched_module
 
 __all__ = ["REWRITES", "SAFE_CALLS", "ELEMENTWISE", "METHODS", "PRIMAL_ONLY",
@@ -137,15 +138,20 @@ def _complete_tables():
             if rules.is_nondifferentiable(func):
                 extra_primal.append(func)
             else:
-                NOT_BATCH_AWARE.append((func, use))
+                NOT_BATCH_AWARE.append((func, _AREA_USE % (use, module.__name__)))
             known.append(func)
     PRIMAL_ONLY = PRIMAL_ONLY + tuple(extra_primal)
-    for key in list(rules.registry._LINEAR):
+    for key in sorted(rules.registry._LINEAR, key=repr):
         module = getattr(key, "__module__", None) or ""
         if module.startswith("numpy") and not isinstance(key, np.ufunc) and not _is(
                 key, known):
-            NOT_BATCH_AWARE.append((key, "`np.%s`" % key.__name__))
+            NOT_BATCH_AWARE.append((key, "these NumPy functions (linear: applied to tangents)"))
             known.append(key)
+
+
+#: the "use" of an area helper: the README row names the area and its module instead of
+#: every helper
+_AREA_USE = "%s: the helpers in `%s`"
 
 
 _complete_tables()
@@ -170,13 +176,17 @@ def unsupported_markdown():
     for func, use in NOT_BATCH_AWARE:
         uses.setdefault(use, []).append("`%s`" % _qualified(func))
     rows = ["| falls back to one sweep per basis vector | because |", "|---|---|"]
-    rows += ["| %s | no batch-aware form of %s |" % (use, ", ".join(funcs))
-             for use, funcs in uses.items()]
+    for use, funcs in uses.items():
+        if ": the helpers in `" in use:
+            area, module = use.split(": the helpers in ")
+            rows.append("| %s | no batch-aware form of the helpers in %s |" % (area, module))
+        else:
+            rows.append("| %s | no batch-aware form of %s |" % (use, ", ".join(funcs)))
     rows += ["| %s | %s |" % row for row in UNSUPPORTED]
     return "\n".join(rows)
 
 
 def _qualified(func):
-    module = "np" if (getattr(func, "__module__", "") or "").startswith("numpy") else \
-        "runtime"
-    return "%s.%s" % (module, func.__name__)
+    name = public_name(func)
+    return "np." + name[len("numpy."):] if name.startswith("numpy.") else \
+        "runtime." + func.__name__ if name.startswith("s2sad.") else name

@@ -12,6 +12,7 @@ would write:
 * ``matmul_adjoint_a(g, a, b)`` / ``matmul_adjoint_b(g, a, b)`` (and the ``np.dot``
   adjoints) for 1-d and 2-d operands -> ``np.outer(g, b)``, ``g @ b.T``, ``a.T @ g``,
   ``g @ a``, ...
+* ``real_cotangent(g, x)`` -> ``g`` where ``g`` is real or ``x`` complex;
 * ``unbroadcast(g, b)`` -> ``g.sum(axis=0)``, ``g.sum(axis=1, keepdims=True)``,
   ``g.sum()`` (the reduction the shapes call for);
 * ``unreduce_extremum(g, m, x, axis, True)`` -> ``np.where(x == m, g, 0.0) /
@@ -105,6 +106,10 @@ class _Lowering(gast.NodeTransformer):
             lowered = self._extremum(*node.args)
             if lowered is not None:
                 return lowered
+        if helper == "real_cotangent" and len(node.args) == 2 and (
+                self.shapes.of(node.args[0])[1] in ("b", "i", "u", "f")
+                or self.shapes.of(node.args[1])[1] == "c"):
+            return node.args[0]  # a real cotangent, or a complex x: nothing to project
         if helper == "unbroadcast" and len(node.args) == 2:
             lowered = self._unbroadcast(*node.args)
             if lowered is not None:
@@ -140,6 +145,8 @@ class _Lowering(gast.NodeTransformer):
         shape, like = self.shapes.shape(g), self.shapes.shape(x)
         if not shape or like is None or len(like) > len(shape):
             return None
+        if self.shapes.of(g)[1] not in ("b", "i", "u", "f") and self.shapes.of(x)[1] != "c":
+            return None  # unbroadcast also takes the real part for a real x
         lead = len(shape) - len(like)
         kept = tuple(lead + i for i, n in enumerate(like) if n == 1 and shape[lead + i] != 1)
         if any(n != shape[lead + i] and n != 1 for i, n in enumerate(like)):

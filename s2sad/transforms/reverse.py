@@ -538,9 +538,16 @@ class Reverse:
         """Fold constants and drop ``unbroadcast`` calls that provably do nothing."""
         node = simplify_stmt(node, self.ctx.imports.bound)
         if self.classes is not None and "unbroadcast" in self.ctx.imports.bound:
+            # same shape: what is left of unbroadcast is the real projection
             node = drop_unbroadcasts(node, [self.ctx.imports.runtime("unbroadcast")],
-                                     conforms_by_class(self.classes))
+                                     conforms_by_class(self.classes),
+                                     replace=self._real_cotangent)
         return node
+
+    def _real_cotangent(self, g, x):
+        func = gast.Name(id=self.ctx.imports.runtime("real_cotangent"), ctx=gast.Load(),
+                         annotation=None, type_comment=None)
+        return gast.Call(func=func, args=[g, x], keywords=[])
 
 
 def _reads_of(stmts):

@@ -467,7 +467,8 @@ def _adjoint_of(position):
 
 
 _HELPERS = {
-    "unbroadcast": _adjoint_of(1),
+    "unbroadcast": lambda args: (args[1][0], _real_cotangent_kind(
+        _at_least_float(args[0][1]), args[1][1]), None),
     "unreduce": _adjoint_of(1),
     "unreduce_mean": _adjoint_of(2),
     "unreduce_extremum": _adjoint_of(2),
@@ -485,6 +486,10 @@ _HELPERS = {
     "real_cotangent": lambda args: (args[0][0], _real_cotangent_kind(args[0][1], args[1][1]),
                                     None),
 }
+
+
+def _at_least_float(kind):
+    return None if kind is None else _max_kind(kind, "f")
 
 
 def _real_cotangent_kind(g, x):

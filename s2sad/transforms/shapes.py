@@ -159,10 +159,10 @@ def _elementwise_operands(value, namespace):
     return None
 
 
-def drop_unbroadcasts(node, names, conforms):
+def drop_unbroadcasts(node, names, conforms, replace=None):
     """Replace ``unbroadcast(e, x)`` calls (the helper bound to one of ``names``) by
-    ``e`` where ``conforms(e, x)`` proves them trivial."""
-    return _Dropper(set(names), conforms).visit(node)
+    ``e``, or by ``replace(e, x)``, where ``conforms(e, x)`` proves them trivial."""
+    return _Dropper(set(names), conforms, replace).visit(node)
 
 
 def conforms_by_class(classes):
@@ -174,16 +174,17 @@ def conforms_by_class(classes):
 
 
 class _Dropper(gast.NodeTransformer):
-    def __init__(self, names, conforms):
+    def __init__(self, names, conforms, replace):
         self.names = names
         self.conforms = conforms
+        self.replace = replace
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if (isinstance(node.func, gast.Name) and node.func.id in self.names
                 and len(node.args) == 2 and not node.keywords
                 and self.conforms(*node.args)):
-            return node.args[0]
+            return node.args[0] if self.replace is None else self.replace(*node.args)
         return node
 
 

@@ -37,14 +37,14 @@ def specialize(stmts, shapes, bound, keep=()):
     """
     names = {name: func.__name__ for name, func in bound.items()
              if runtime_name(func) is not None}
-    def conforms(expr, like):
-        target = shapes.shape(like)
-        return target is not None and shapes.shape(expr) == target
-
     def same_field(expr, like):
         # real_cotangent(g, x) is g unless x is real and g complex
         g, x = shapes.of(expr)[1], shapes.of(like)[1]
         return g in _REAL_KINDS or x == "c"
+    def conforms(expr, like):  # same shape, and no real projection to make
+        target = shapes.shape(like)
+        return target is not None and shapes.shape(expr) == target and same_field(expr, like)
+
     real = [name for name, helper in names.items() if helper == "real_cotangent"]
     stmts = [drop_unbroadcasts(s, real, same_field) for s in stmts]
     unbroadcast = [name for name, helper in names.items() if helper == "unbroadcast"]

@@ -21,7 +21,7 @@ def dif_else_dx_a(x, a, bif_else=1.0):
     # Backward pass
     # Grad of: return np.sum(y ** 2)  (functions.py:78)
     by_pow_two = unreduce(bif_else, y_pow_two)
-    by = unbroadcast(by_pow_two * 2 * y, y)
+    by = unbroadcast(by_pow_two * (2 * y), y)
     # Grad of: if s > 4.0:  (functions.py:74)
     if s_gt:
         # Grad of: y = np.sin(x) * a  (functions.py:75)

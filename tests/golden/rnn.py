@@ -27,7 +27,7 @@ def drnn_dW(W, xs, brnn=1.0):
     # Backward pass
     # Grad of: return np.sum(h ** 2)  (functions.py:69)
     bh_pow_two = unreduce(brnn, h_pow_two)
-    bh = unbroadcast(bh_pow_two * 2 * h, h)
+    bh = unbroadcast(bh_pow_two * (2 * h), h)
     bW = zeros_like(W)
     # Grad of: for v in xs:  (functions.py:67)
     for _ in range(len_items):

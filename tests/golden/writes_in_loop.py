@@ -25,7 +25,7 @@ def dwrites_in_loop_dx(x, n, bwrites_in_loop=1.0):
     # Backward pass
     # Grad of: return np.sum(y ** 2)  (functions.py:96)
     by_pow_two = unreduce(bwrites_in_loop, y_pow_two)
-    by = unbroadcast(by_pow_two * 2 * y, y)
+    by = unbroadcast(by_pow_two * (2 * y), y)
     bx = zeros_like(x)
     # Grad of: for i in range(n - 1):  (functions.py:94)
     for i in reversed(range(n_minus_one)):

@@ -90,7 +90,9 @@ class ArrayExpressions:
         a = self.sub(sc, shape, depth, prefer=prefer)
         self.tag("cumsum")
         if len(shape) == 1:
-            return E("np.cumsum(%s)" % a.code, shape, a.bound * shape[0])
+            form = self.pick([(3, "np.cumsum(%s)"), (1, "%s.cumsum()")])
+            return E(form % (a.code if form.startswith("np.") else a.p()), shape,
+                     a.bound * shape[0])
         ax = self.ch.int(0, 1)
         return E("np.cumsum(%s, axis=%d)" % (a.code, ax), shape, a.bound * shape[ax])
 

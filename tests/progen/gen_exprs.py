@@ -251,7 +251,8 @@ class Expressions:
         opts = [(self.w("op", k, v[0]), k) for k, v in REDUCE.items()]
         k = self.pick(opts)
         w, tmpl, bfn, maxb, where = REDUCE[k]
-        cands = ONE_D if where == "1d" else [s for s in SHAPES if s]
+        cands = (ONE_D if where == "1d" else [(2, 2), (3, 3)] if where == "square"
+                 else [s for s in SHAPES if s])
         s = self.src_shape(sc, cands)
         n = nelem(s)
         self.tag("reduce:" + k)
@@ -279,7 +280,7 @@ class Expressions:
         if k == "norm" and (any(v.buffer and re.search(r"\b%s\b" % v.name, c)
                                 for v in sc.vars.values()) or "np.zeros" in c or a.bound < 1e-9):
             c = "%s + 1.0" % a.p()
-        code = tmpl.format(a=a.p(), c=c)
+        code = tmpl.format(a=a.p(), c=c, n=s[0])
         return E(code, (), bfn(a.bound, n))
 
     def x_index(self, sc, shape, depth, bind, prefer):

@@ -152,6 +152,17 @@ UNARY = {
     "math_log": (1, CAP, "math.log(1.0 + {a} ** 2)", lambda b: math.log1p(b * b),
                  "scalar"),
     "float": (1, CAP, "float({c})", lambda b: b, "scalar"),
+    # issue 12's rules: elementwise and complex intermediates of real values
+    "arcsinh": (1, CAP, "np.arcsinh({c})", lambda b: math.asinh(b) + 1.0, "any"),
+    "arctanh": (1, CAP, "np.arctanh(0.5 * np.tanh({c}))", lambda b: 0.6, "any"),
+    "cbrt1": (1, CAP, "np.cbrt(1.0 + {a} ** 2)", lambda b: (1.0 + b * b) ** (1 / 3), "any"),
+    "hypot1": (1, CAP, "np.hypot({c}, 1.0)", lambda b: math.hypot(b, 1.0), "any"),
+    "sinc": (1, 20.0, "np.sinc({c})", lambda b: 1.0, "any"),
+    "deg2rad": (1, CAP, "np.deg2rad({c})", lambda b: 0.02 * b, "any"),
+    "cplx_real": (1, 20.0, "np.real(np.exp(1j * {a}))", lambda b: 1.0, "any"),
+    "cplx_imag": (1, 20.0, "(np.exp(1j * {a}) * (0.5 - 1.0j)).imag", lambda b: 1.2, "any"),
+    "float_power": (1, 4.0, "np.float_power(1.0 + {a} ** 2, 1.5)",
+                    lambda b: (1.0 + b * b) ** 1.5, "any"),
 }
 
 # Binary ops: key -> (weight, template, bound(ba, bb), max |operand|)
@@ -201,6 +212,29 @@ REDUCE = {
     "bsum": (1, "sum({c})", lambda b, n: n * b, CAP, "1d"),
     "bmax": (1, "max({c})", lambda b, n: b, CAP, "1d"),
     "item": (1, "np.sum({c}).item()", lambda b, n: n * b, CAP, "any"),
+    # issue 12's rules: statistics, ufunc methods, norms, linear algebra
+    "std": (1, "np.std({c})", lambda b, n: b, 10.0, "any"),
+    "mvar": (1, "{a}.var()", lambda b, n: b * b, 10.0, "any"),
+    "median": (1, "np.median({c})", lambda b, n: b, CAP, "any"),
+    "ptp": (1, "np.ptp({c})", lambda b, n: 2.0 * b, CAP, "any"),
+    "quantile": (1, "np.quantile({c}, 0.3)", lambda b, n: b, CAP, "any"),
+    "average": (1, "np.average({c})", lambda b, n: b, CAP, "any"),
+    "addreduce": (1, "np.add.reduce({c}, axis=None)", lambda b, n: n * b, CAP, "any"),
+    "lse": (1, "np.log(np.sum(np.exp({c})))", lambda b, n: b + math.log(n), 20.0, "any"),
+    "cumlast": (1, "np.cumsum({c})[-1]", lambda b, n: n * b, CAP, "any"),
+    "norm1": (1, "np.linalg.norm({c}, ord=1)", lambda b, n: n * b, CAP, "1d"),
+    "trace": (1, "np.trace({c})", lambda b, n: n * b, CAP, "square"),
+    "det": (1, "np.linalg.det(np.eye({n}) + 0.1 * {a})", lambda b, n: (1 + 0.1 * b) ** 3, 3.0,
+            "square"),
+    "logdet": (1, "np.linalg.slogdet(3.0 * np.eye({n}) + 0.1 * {a})[1]", lambda b, n: 3.0,
+               3.0, "square"),
+    "inv_trace": (1, "np.trace(np.linalg.inv(2.0 * np.eye({n}) + 0.1 * {a}))",
+                  lambda b, n: 2.0 * n, 3.0, "square"),
+    "solve_sum": (1, "np.sum(np.linalg.solve(2.0 * np.eye({n}) + 0.1 * {a}, np.ones({n})))",
+                  lambda b, n: 2.0 * n, 3.0, "square"),
+    "eig_sq": (1, "np.sum(np.linalg.eigvalsh({a} + {a}.T) ** 2)", lambda b, n: 4 * n * n * b * b,
+               5.0, "square"),
+    "einsum_tr": (1, "np.einsum('ii->', {c})", lambda b, n: n * b, CAP, "square"),
 }
 
 AXIS_REDUCE = [
@@ -260,17 +294,21 @@ RESHAPES = {
 # Products: target -> list of (weight, shape a, shape b, template, contraction length)
 MATMULS = {
     (): [(3, "1", "1", "np.dot({c}, {d})"), (2, "1", "1", "{a} @ {b}"),
-         (1, "1", "1", "{a}.dot({d})")],
+         (1, "1", "1", "{a}.dot({d})"), (1, "1", "1", "np.einsum('i,i->', {c}, {d})"),
+         (1, "1", "1", "np.inner({c}, {d})")],
     (2,): [(3, (2, 3), (3,), "{a} @ {b}"), (2, (2, 3), (3,), "np.dot({c}, {d})"),
            (1, (2, 3), (3,), "{a}.dot({d})"), (2, (3,), (3, 2), "{a} @ {b}"),
            (1, (2, 2), (2,), "{a} @ {b}")],
     (3,): [(3, (2,), (2, 3), "{a} @ {b}"), (2, (3, 2), (2,), "{a} @ {b}"),
            (1, (3, 2), (2,), "np.dot({c}, {d})"), (1, (3, 3), (3,), "{a} @ {b}")],
     (2, 2): [(3, (2, 3), (3, 2), "{a} @ {b}"), (1, (2, 3), (3, 2), "np.dot({c}, {d})"),
-             (1, (2, 3), (2, 3), "{a} @ {b}.T")],
+             (1, (2, 3), (2, 3), "{a} @ {b}.T"),
+             (1, (2, 3), (2, 3), "np.einsum('ij,kj->ik', {c}, {d})"),
+             (1, (2, 3), (3, 2), "np.tensordot({c}, {d}, axes=1)")],
     (3, 3): [(2, (3, 2), (2, 3), "{a} @ {b}"), (1, (2, 3), (2, 3), "{a}.T @ {b}")],
     (2, 3): [(2, (2, 2), (2, 3), "{a} @ {b}"), (1, (2, 3), (3, 3), "{a} @ {b}")],
-    (3, 2): [(2, (3, 3), (3, 2), "{a} @ {b}"), (1, (3, 2), (2, 2), "np.matmul({c}, {d})")],
+    (3, 2): [(2, (3, 3), (3, 2), "{a} @ {b}"), (1, (3, 2), (2, 2), "np.matmul({c}, {d})"),
+             (1, (3, 3), (3, 2), "np.einsum('ij,jk', {c}, {d})")],
 }
 
 OUTERS = [(3, "np.outer({c}, {d})"), (2, "{a}[:, None] * {b}[None, :]"),
@@ -280,6 +318,8 @@ CONCATS = {
     (4,): [(2, [(2,), (2,)], "np.concatenate([{0}, {1}])"),
            (1, [(3,), ()], "np.concatenate([{0}, np.array([{1}])])")],
     (6,): [(2, [(3,), (3,)], "np.concatenate([{0}, {1}])"),
+           (1, [(3,), (3,)], "np.hstack([{0}, {1}])"),
+           (1, [(2,), (4,)], "np.r_[{0}, {1}]"),
            (1, [(2,), (4,)], "np.concatenate(({0}, {1}))"),
            (1, [(4,), (2,)], "np.concatenate([{0}, {1}])"),
            (1, [(2,), (2,), (2,)], "np.concatenate([{0}, {1}, {2}])")],
@@ -298,11 +338,7 @@ STACKS = {
 
 #: op forms left out because s2sad consistently refuses them with MissingRuleError
 #: (found by probing every form of the tables above; see the report of the tool).
-DROPPED_OPS = {
-    "np.hstack([u, v])": "MissingRuleError: no derivative rule for numpy.hstack",
-    "x.cumsum()": "MissingRuleError: no derivative rule for x.cumsum(...) (np.cumsum(x) is"
-                  " kept)",
-}
+DROPPED_OPS = {}
 
 SCALAR_CONSTS = ["0.5", "1.5", "2.0", "-1.0", "0.25", "3.0", "-0.5", "1.0"]
 
