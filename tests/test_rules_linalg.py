@@ -246,8 +246,9 @@ def f_eig(x):
 
 def f_eig_vectors(x):
     # v v^T is sign-invariant
+    # (NumPy >= 2.5 returns complex dtypes even for a real spectrum: take the real parts)
     w, v = np.linalg.eig(_real_spectrum(x))
-    return np.sum(np.sin(w)) + np.sum(np.sin(v * v * _weights(v.shape)))
+    return np.sum(np.sin(np.real(w))) + np.sum(np.sin(np.real(v * v) * _weights(v.shape)))
 
 
 def f_eig_projector(x):

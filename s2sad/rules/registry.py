@@ -94,30 +94,32 @@ class Rule:
         self.key = key
         self.kind = kind
         self.func = func
-        self.filename = inspect.getsourcefile(func) or "<template>"
-        try:
-            lines, self.lineno = inspect.getsourcelines(func)
-        except (OSError, TypeError):
-            raise RuleError("cannot read the source of template %r" % func) from None
-        tree = gast.parse(textwrap.dedent("".join(lines)))
-        fdef = tree.body[0]
-        if not isinstance(fdef, gast.FunctionDef):
-            raise RuleError("%s:%d: a rule template must be a def" % (self.filename, self.lineno))
         self.signature = inspect.signature(func)
         params = list(self.signature.parameters.values())
         if not params:
-            raise RuleError("%s:%d: template %s needs a result parameter"
-                            % (self.filename, self.lineno, func.__name__))
+            raise RuleError("%s: template %s needs a result parameter"
+                            % (_where(func), func.__name__))
         self.result = params[0].name
         self.inputs = [p.name for p in params[1:]]
         for p in params[1:]:
             if p.default is not p.empty and not _is_literal(p.default):
-                raise RuleError("%s:%d: default of %s must be a literal"
-                                % (self.filename, self.lineno, p.name))
-        self.body = [s for s in fdef.body if not _is_docstring(s)]
+                raise RuleError("%s: default of %s must be a literal" % (_where(func), p.name))
         self.namespace = func.__globals__
+
+    #: what :meth:`_load` computes from the template's source, on first use (s2sad's own
+    #: few hundred templates are parsed when a derivative needs them, not at import)
+    _PARSED = ("filename", "lineno", "body", "differentiable", "coupled", "reads_result")
+
+    def __getattr__(self, name):
+        if name in Rule._PARSED:
+            self._load()
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    def _load(self):
+        self.filename, self.lineno, fdef = _parse(self.func)
+        self.body = [s for s in fdef.body if not _is_docstring(s)]
         self._validate()
-        #: the template reads the primal result (``tanh``'s adjoint does)
         module = gast.Module(body=self.body, type_ignores=[])
         marked = {id(n.slice) for n in astwalk.walk(module) if is_d(n)}
         #: the parameters with a derivative in this template (d[x] assigned in an
@@ -128,6 +130,7 @@ class Rule:
         #: a symbolic zero there must become a real zero, not drop the whole term
         self.coupled = any(_coupled(stmt.value) for stmt in self.body
                            if isinstance(stmt, gast.Assign) and is_d(stmt.targets[0]))
+        #: the template reads the primal result (``tanh``'s adjoint does)
         self.reads_result = any(
             isinstance(n, gast.Name) and n.id == self.result and isinstance(n.ctx, gast.Load)
             and id(n) not in marked for n in astwalk.walk(module))
@@ -254,12 +257,38 @@ def _hashable(key):
     return key
 
 
+def _where(func):
+    code = getattr(func, "__code__", None)
+    return "%s:%d" % (code.co_filename, code.co_firstlineno) if code else repr(func)
+
+
+_TEMPLATES = {}
+
+
+def _parse(func):
+    """``(filename, lineno, FunctionDef)`` of template ``func``, parsed once."""
+    if func not in _TEMPLATES:
+        filename = inspect.getsourcefile(func) or "<template>"
+        try:
+            lines, lineno = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            raise RuleError("cannot read the source of template %r" % func) from None
+        fdef = gast.parse(textwrap.dedent("".join(lines))).body[0]
+        if not isinstance(fdef, gast.FunctionDef):
+            raise RuleError("%s:%d: a rule template must be a def" % (filename, lineno))
+        _TEMPLATES[func] = (filename, lineno, fdef)
+    return _TEMPLATES[func]
+
+
 def _register(table, kind, keys):
     keys = [_hashable(k) for k in keys]
 
     def decorator(func):
         for key in keys:
-            table[key] = Rule(key, kind, func)
+            rule = Rule(key, kind, func)
+            if not (getattr(func, "__module__", "") or "").startswith("s2sad."):
+                rule._load()  # a user's template: its mistakes are reported here
+            table[key] = rule
         _bump()
         return func
     return decorator

@@ -145,9 +145,14 @@ def _complete_tables():
         module = getattr(key, "__module__", None) or ""
         if module.startswith("numpy") and not isinstance(key, np.ufunc) and not _is(
                 key, known):
-            NOT_BATCH_AWARE.append((key, "these NumPy functions (linear: applied to tangents)"))
+            NOT_BATCH_AWARE.append((key, _LINEAR_USE))
             known.append(key)
 
+
+#: the "use" of the linear NumPy functions listed by :func:`_complete_tables` (which ones
+#: depends on the NumPy version: README's row names examples)
+_LINEAR_USE = ("the other NumPy functions declared linear (`np.tile`, `np.split`, "
+               "`np.vstack`, `np.fft.fft`, `np.trace`, ...)")
 
 #: the "use" of an area helper: the README row names the area and its module instead of
 #: every helper
@@ -177,7 +182,10 @@ def unsupported_markdown():
         uses.setdefault(use, []).append("`%s`" % _qualified(func))
     rows = ["| falls back to one sweep per basis vector | because |", "|---|---|"]
     for use, funcs in uses.items():
-        if ": the helpers in `" in use:
+        if use == _LINEAR_USE:
+            rows.append("| %s | the function itself is applied to the tangent: no batch-aware "
+                        "form |" % use)
+        elif ": the helpers in `" in use:
             area, module = use.split(": the helpers in ")
             rows.append("| %s | no batch-aware form of the helpers in %s |" % (area, module))
         else:
