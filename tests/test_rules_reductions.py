@@ -700,3 +700,18 @@ def test_ufunc_method_keys_resolve():
     ga, gb = s2sad.grad(f, argnums=(0, 1))(a, b)
     np.testing.assert_allclose(ga, b.sum() + 2.0)
     np.testing.assert_allclose(gb, a.sum() + np.array([1 + 0.0 + 0.0, 0.5 + 0.5 * 3.0, 0.0]))
+
+
+def std_of_constant(x):
+    # every element moves with x: std is 0 (up to rounding) everywhere, so its slope is 0
+    return np.std(np.tanh(0.01 * (x * np.ones((3, 2))))) + np.nanstd(x * np.ones(4)) * 3.0
+
+
+def test_std_of_a_constant_group_has_slope_zero():
+    """Found by the program generator (seed issue12-a k=488): np.std of a constant array
+    is rounding noise (1e-17), and dividing rounding noise by it gave a gradient of
+    -0.04 where the function is flat."""
+    for x in (-0.4363559497, 0.158812863, 3.0):
+        assert s2sad.grad(std_of_constant)(x) == 0.0
+        assert s2sad.jvp(std_of_constant, (x,), (1.0,))[1] == 0.0
+        assert s2sad.hessian(std_of_constant)(x) == 0.0

@@ -29,7 +29,7 @@ from ..runtime import (
     gradient_apply, prod_curvature, prod_fourth_order, prod_pair_apply, prod_triple_apply,
     broadcast_like, cum_last, cum_unlast, cumulative_rows, diff_embed, diff_part, nan_count,
     nan_mask, order_adjoint, order_tangent, order_weights, outer_axes, outer_shape,
-    quantile_weights, stat_conj, stat_count, unbroadcast, uncumsum, uncumulative_rows,
+    quantile_weights, stat_conj, stat_count, stat_flat, unbroadcast, uncumsum, uncumulative_rows,
     undiff, ungradient, unreduce, unreduce_extremum, unreduce_mean, unreduce_prod,
     where_mask, where_ratio, average_weights, unaverage_weights,
 )
@@ -153,16 +153,19 @@ def var_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 
 @adjoint(np.std, method('std'))
 def std_adjoint(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    # a constant group (std 0 up to rounding) is a kink: its gradient is 0
+    flat = stat_flat(y, a, axis, keepdims)
     c = stat_conj(a - np.mean(a, axis=axis, keepdims=True))
-    s = np.where(y == 0, 1.0, y) * stat_count(a, y, ddof)
-    d[a] = unreduce(d[y] / s, a, axis, keepdims) * c
+    s = np.where(flat, 1.0, y) * stat_count(a, y, ddof)
+    d[a] = unreduce(np.where(flat, 0.0, d[y]) / s, a, axis, keepdims) * c
 
 
 @tangent(np.std, method('std'))
 def std_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    flat = stat_flat(y, a, axis, keepdims)
     c = stat_conj(a - np.mean(a, axis=axis, keepdims=True))
-    s = np.where(y == 0, 1.0, y) * stat_count(a, y, ddof)
-    d[y] = np.real(np.sum(d[a] * c, axis=axis, keepdims=keepdims)) / s
+    s = np.where(flat, 1.0, y) * stat_count(a, y, ddof)
+    d[y] = np.where(flat, 0.0, np.real(np.sum(d[a] * c, axis=axis, keepdims=keepdims)) / s)
 
 
 # --- NaN-ignoring reductions: gradient 0 at NaN positions ---
@@ -204,16 +207,19 @@ def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
 
 @adjoint(np.nanstd)
 def nanstd_adjoint(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    flat = stat_flat(y, a, axis, keepdims)  # as std: 0 at constant groups
     c = stat_conj(nan_mask(a - np.nanmean(a, axis=axis, keepdims=True), a))
-    s = np.where(y == 0, 1.0, y) * nan_count(a, axis, keepdims, ddof)
-    d[a] = unreduce(d[y] / s, a, axis, keepdims) * c
+    s = np.where(flat, 1.0, y) * nan_count(a, axis, keepdims, ddof)
+    d[a] = unreduce(np.where(flat, 0.0, d[y]) / s, a, axis, keepdims) * c
 
 
 @tangent(np.nanstd)
 def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    flat = stat_flat(y, a, axis, keepdims)
     c = stat_conj(nan_mask(a - np.nanmean(a, axis=axis, keepdims=True), a))
-    s = np.where(y == 0, 1.0, y) * nan_count(a, axis, keepdims, ddof)
-    d[y] = np.real(np.sum(nan_mask(d[a], a) * c, axis=axis, keepdims=keepdims)) / s
+    s = np.where(flat, 1.0, y) * nan_count(a, axis, keepdims, ddof)
+    d[y] = np.where(flat, 0.0, np.real(np.sum(nan_mask(d[a], a) * c, axis=axis,
+                                              keepdims=keepdims)) / s)
 
 
 # nanprod: NaN counts as 1 in the product and gets gradient 0
@@ -418,7 +424,7 @@ def multiply_outer_tangent(y, A, B):
 
 # --- rules of the runtime helpers (for differentiating generated code again) ---
 
-nondifferentiable(stat_count, nan_count, where_ratio, quantile_weights, order_weights,
+nondifferentiable(stat_count, stat_flat, nan_count, where_ratio, quantile_weights, order_weights,
                   outer_axes, outer_shape, prod_fourth_order)
 
 

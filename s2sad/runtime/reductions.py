@@ -16,7 +16,7 @@ import numpy as np
 from .arrays import _size, unbroadcast
 
 __all__ = [
-    "stat_conj", "stat_count", "nan_mask", "nan_count", "where_mask", "where_ratio",
+    "stat_conj", "stat_count", "stat_flat", "nan_mask", "nan_count", "where_mask", "where_ratio",
     "prod_pair_apply", "prod_triple_apply", "prod_fourth_order",
     "order_weights", "quantile_weights", "order_adjoint", "order_tangent",
     "uncumsum", "cumulative_rows", "uncumulative_rows", "cum_last", "cum_unlast",
@@ -65,6 +65,18 @@ def stat_conj(x):
 def stat_count(a, y, ddof=0):
     """``N - ddof`` of ``var``/``std``: elements per reduction group, a Python float."""
     return np.size(a) / max(np.size(y), 1) - ddof
+
+
+def stat_flat(y, a, axis=None, keepdims=False):
+    """True (per reduction group, shaped like ``y``) where ``std`` is rounding noise: the
+    group is constant up to a few ulps of its largest element (``np.std(c * ones)`` is
+    1e-17, not 0).  ``std`` is not differentiable there; its rules give 0, as at
+    ``y == 0``, instead of dividing rounding noise by rounding noise."""
+    magnitude = np.abs(a)
+    magnitude = np.where(np.isnan(magnitude), 0.0, magnitude)  # nanstd's groups
+    scale = np.max(magnitude, axis=axis, keepdims=keepdims) if np.size(a) else 0.0
+    eps = np.finfo(np.result_type(a, np.float32)).eps
+    return np.abs(y) <= 8.0 * eps * scale
 
 
 def nan_mask(g, a):
