@@ -18,6 +18,9 @@ from ._version import __version__
 
 from . import errors, pytree, rules  # noqa: E402
 from .api import (  # noqa: E402
+    checkpoint, custom_jvp, custom_vjp, remat, stop_gradient,
+)
+from .api import (  # noqa: E402
     float0, grad, hessian, jacfwd, jacrev, jvp, linearize, source, value_and_grad, vjp,
 )
 from .compiler import clear_cache  # noqa: E402
@@ -31,6 +34,7 @@ from . import testing  # noqa: E402  (s2sad.testing.check_grads after a plain im
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev", "hessian",
     "source", "float0", "clear_cache",
+    "custom_vjp", "custom_jvp", "checkpoint", "remat", "stop_gradient",
     "register_pytree_node", "register_dataclass",
     "S2SADError", "AuxOutputError", "UnsupportedSyntaxError", "MissingRuleError",
     "NonScalarOutputError", "SourceUnavailableError", "UnsupportedArgumentError", "RuleError",

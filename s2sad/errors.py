@@ -62,7 +62,9 @@ class MissingRuleError(S2SADError, NotImplementedError):
         msg = (
             "no derivative rule for %s (%s%s)%s. Register one with "
             "@s2sad.rules.adjoint(%s) (and @s2sad.rules.tangent(%s) for forward mode), or "
-            "declare it non-differentiable with s2sad.rules.nondifferentiable(%s)."
+            "declare it non-differentiable with s2sad.rules.nondifferentiable(%s); or give "
+            "a function of yours that calls it its own derivative with @s2sad.custom_vjp or "
+            "@s2sad.custom_jvp."
             % (name, "called at " if located else "", where,
                (": " + reason) if reason else "", key, key, key)
         )

@@ -18,6 +18,7 @@ function being differentiated are recognised, and gives the runtime helpers of
 from ..runtime.stats import install_ode_api
 from ..transforms import hooks
 from .checks import check_callable
+from .custom import checkpoint, custom_jvp, custom_vjp, remat, stop_gradient
 from .forward import jvp, linearize
 from .gradients import grad, value_and_grad, vjp
 from .hessian import hessian
@@ -27,7 +28,8 @@ from .source import source
 from .standins import jvp_stand_in, vjp_stand_in
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd",
-           "hessian", "source", "float0"]
+           "hessian", "source", "float0", "custom_vjp", "custom_jvp", "checkpoint", "remat",
+           "stop_gradient"]
 
 
 def _stand_in(transformed, api_name):
@@ -35,8 +37,8 @@ def _stand_in(transformed, api_name):
     return check_callable(transformed, api_name, reverse=True)
 
 
-hooks.install(builders=(grad, value_and_grad, jacrev, jacfwd, hessian), jvp=jvp, vjp=vjp,
-              stand_in=_stand_in, jvp_stand_in=jvp_stand_in, vjp_stand_in=vjp_stand_in,
+hooks.install(builders=(grad, value_and_grad, jacrev, jacfwd, hessian, checkpoint), jvp=jvp,
+              vjp=vjp, stand_in=_stand_in, jvp_stand_in=jvp_stand_in, vjp_stand_in=vjp_stand_in,
               modules=[__name__ + "." + m for m in ("gradients", "forward", "jacobians",
                                                    "hessian", "source")])
 # the adjoint and tangent of scipy.integrate.odeint differentiate the user's dynamics

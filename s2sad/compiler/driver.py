@@ -19,11 +19,12 @@ Calling conventions of the generated code:
   ``{f}_backward(residuals, b{out})`` a tuple with one gradient per ``wrt``.
 """
 import functools
+import inspect
 import weakref
 
 from .. import rules
 from ..transforms.calls import callee
-from . import build_forward, build_linearize, build_reverse
+from . import build_forward, build_linearize, build_reverse, custom
 from .assemble import Derivative
 from .build_batched import batched
 from .cache import clear as clear_files
@@ -133,6 +134,11 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     if mode not in MODES:
         raise ValueError("mode must be one of %s, got %r" % (MODES, mode))
     fn = unwrap(fn)
+    if custom.spec_of(fn) is not None:
+        if not inspect.isfunction(fn):  # s2sad.grad(f) of a custom_vjp f: f's wrapper
+            fn = custom.wrapper(fn)
+        elif mode != "grad":  # a call of f inside a differentiated function
+            return _custom(fn, mode, tuple(wrt), outputs, tuple(statics))
     bound = callee(fn)
     if bound is not None and bound[1] is not None:  # a bound method or callable object
         func, self_obj = bound
@@ -161,6 +167,19 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
                                          tuple(scalars), tuple(ndims), signatures,
                                          want_value, in_place, outputs, tuple(statics))
             stats["transforms"] += 1
+    return found
+
+
+def _custom(fn, mode, wrt, outputs, statics):
+    """The sweeps :mod:`~s2sad.compiler.custom` writes for the stand-in ``fn``, cached
+    on it as the generated ones are."""
+    key = ("custom", mode, wrt, outputs, statics, rules.generation())
+    per_fn = _per_function(fn)
+    with LOCK:
+        found = per_fn.get(key)
+        if found is None:
+            found = per_fn[key] = custom.derivative(fn, mode, wrt, outputs, statics,
+                                                    derivative)
     return found
 
 

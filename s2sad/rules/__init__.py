@@ -20,7 +20,8 @@ only :mod:`s2sad.rules.registry`, :mod:`s2sad.runtime`, :mod:`s2sad.syntax` and
   :mod:`~s2sad.rules.numpy_rules` (non-differentiable NumPy functions),
   :mod:`~s2sad.rules.builtins_rules` (operators, ``math``, builtins),
   :mod:`~s2sad.rules.structure_rules` (containers and functional writes) and
-  :mod:`~s2sad.rules.runtime_rules` (the runtime helpers themselves, for higher order).
+  :mod:`~s2sad.rules.runtime_rules` (the runtime helpers themselves, for higher order),
+  :mod:`~s2sad.rules.custom_rules` (``stop_gradient``, the checks of ``custom_vjp`` rules).
 """
 from ..errors import RuleError
 from .registry import (
@@ -29,7 +30,7 @@ from .registry import (
     returns_sequence, sequence_result, tangent,
 )
 from . import (  # noqa: F401,E402
-    builtins_rules, decomposition_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules,
+    builtins_rules, custom_rules, decomposition_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules,
     operator_rules, reduction_rules, runtime_rules, scipy_integrate_rules, scipy_rules,
     scipy_stats_rules, shape_rules, structure_rules,
 )

@@ -245,6 +245,12 @@ def generation():
     return _state["generation"]
 
 
+def changed():
+    """Declare that rules outside the tables changed (``custom_vjp.defvjp``): every
+    derivative compiled before is compiled again when next asked for."""
+    _bump()
+
+
 def _bump():
     _state["generation"] += 1
 

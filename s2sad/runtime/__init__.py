@@ -15,6 +15,8 @@ here (``from s2sad.runtime import unbroadcast``), so the printed source runs as 
   :mod:`~s2sad.runtime.decompositions`, :mod:`~s2sad.runtime.fft`,
   :mod:`~s2sad.runtime.special`, :mod:`~s2sad.runtime.stats`: helpers of the rule tables
   of the same areas;
+* :mod:`~s2sad.runtime.custom`: ``stop_gradient`` and the checks of user-written
+  ``custom_vjp`` rules;
 * :mod:`~s2sad.runtime.batched`: batch-aware counterparts for batched sweeps
   (``jacrev``/``jacfwd``/``hessian``), imported by name, not re-exported here.
 
@@ -22,8 +24,8 @@ Every helper here has derivative rules of its own (:mod:`s2sad.rules`), so gener
 code can be differentiated again.
 """
 from . import (  # noqa: F401  (s2sad.runtime.arrays, ...)
-    arrays, construct, containers, decompositions, elementwise, fft, linalg, reductions, shaping,
-    special, stats,
+    arrays, construct, containers, custom, decompositions, elementwise, fft, linalg, reductions,
+    shaping, special, stats,
 )
 from .arrays import *  # noqa: F401,F403
 from .construct import *  # noqa: F401,F403
@@ -36,9 +38,10 @@ from .fft import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from .stats import *  # noqa: F401,F403
+from .custom import *  # noqa: F401,F403
 
 __all__ = [name for module in (arrays, construct, containers, elementwise, reductions, shaping,
-                               linalg, decompositions, fft, special, stats)
+                               linalg, decompositions, fft, special, stats, custom)
            for name in module.__all__]
 
 

@@ -7,6 +7,7 @@ activity analysis and both AD modes, so they agree on what is differentiable.
 """
 import collections.abc
 import dataclasses
+import inspect
 import operator
 import re
 
@@ -203,6 +204,10 @@ def _plain_call(value, namespace, is_local):
     if getattr(obj, "__s2sad_transform__", None) is not None:
         # a function made by s2sad.grad & co.: differentiate its plain stand-in
         obj = API.stand_in(obj, obj.__s2sad_transform__["api"])
+    if getattr(obj, "__s2sad_custom__", None) is not None and not inspect.isfunction(obj):
+        # s2sad.custom_vjp & co.: a user function whose sweeps the driver writes from the
+        # user's rules (s2sad.compiler.custom), called through its stand-in
+        return Op("function", obj, value.args, keywords, obj.__s2sad_stand_in__())
     if is_record_type(obj):
         return Op("constructor", obj, value.args, keywords, obj)
     pyfunc = obj if callee(obj) is not None else None
