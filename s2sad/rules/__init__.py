@@ -30,9 +30,9 @@ from .registry import (
     returns_sequence, sequence_result, tangent,
 )
 from . import (  # noqa: F401,E402
-    builtins_rules, custom_rules, decomposition_rules, elementwise_rules, fft_rules, linalg_rules, numpy_rules,
-    operator_rules, reduction_rules, runtime_rules, scipy_integrate_rules, scipy_rules,
-    scipy_stats_rules, shape_rules, structure_rules,
+    builtins_rules, custom_rules, decomposition_rules, elementwise_rules, fft_rules,
+    linalg_rules, numpy_rules, operator_rules, reduction_rules, runtime_rules,
+    scipy_integrate_rules, scipy_rules, scipy_stats_rules, shape_rules, structure_rules,
 )
 
 __all__ = [
