@@ -23,6 +23,7 @@ from .api import (  # noqa: E402
 from .api import (  # noqa: E402
     float0, grad, hessian, jacfwd, jacrev, jvp, linearize, source, value_and_grad, vjp,
 )
+from .api import elementwise_grad, vector_grad, vmap  # noqa: E402
 from .compiler import clear_cache  # noqa: E402
 from .errors import (  # noqa: E402
     AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
@@ -41,3 +42,4 @@ __all__ = [
     "InternalError",
     "errors", "pytree", "rules", "testing", "__version__",
 ]
+__all__ += ["vmap", "elementwise_grad", "vector_grad"]

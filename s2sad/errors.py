@@ -113,6 +113,11 @@ class SourceUnavailableError(S2SADError, TypeError):
     """The source of a function cannot be read (builtins, C code, REPL lambdas)."""
 
 
+class AutogradNumpyError(S2SADError, TypeError):
+    """The function uses ``autograd.numpy`` (code written for the autograd package):
+    s2sad differentiates plain NumPy."""
+
+
 class RuleError(S2SADError, ValueError):
     """A malformed derivative template, raised when it is registered."""
 

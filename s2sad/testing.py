@@ -2,11 +2,15 @@
 
 Responsibility: compare what s2sad computes with central finite differences.
 
-* :func:`check_grads` checks reverse mode the way autograd and JAX do: draw a random
-  output cotangent ``u`` and a random input direction ``v`` and compare
-  ``<v, vjp(u)>`` (s2sad) with ``<J v, u>`` where ``J v`` is a central difference.
-  One random direction exercises every entry of the Jacobian, so a wrong rule is
-  caught with high probability at the cost of two function evaluations per argument.
+* :func:`check_grads` (JAX's ``jax.test_util.check_grads``) checks forward mode
+  (``'fwd'``: ``jvp`` along a random tangent ``v`` against ``(f(x+eps v) - f(x-eps v))
+  / 2 eps``) and reverse mode (``'rev'``: draw a random output cotangent ``u`` and a
+  random input direction ``v`` and compare ``<v, vjp(u)>`` with ``<J v, u>``, ``J v`` a
+  central difference), the way autograd and JAX do. One random direction exercises
+  every entry of the Jacobian, so a wrong rule is caught with high probability at the
+  cost of two function evaluations per argument. Order ``k > 1`` checks the
+  derivative maps ``(x, t) -> jvp`` and ``(x, u) -> vjp`` (differentiated again by
+  s2sad) to order ``k - 1``.
 * :func:`numerical_grad` is the plain element-by-element central difference of a
   scalar function, useful in tests and examples.
 
@@ -15,12 +19,14 @@ since finite differences in single precision are too noisy to judge a rule.
 """
 import copy
 import inspect
+import linecache
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .api.checks import ArgNums, Fun, check_argnums, fun_name, leaf_dtype, resolve_argnums
-from .api.gradients import pullback_of
+from .api.forward import jvp
+from .api.gradients import pullback_of, vjp
 from . import pytree
 
 __all__ = ["check_grads", "numerical_grad", "CheckResult"]
@@ -141,12 +147,7 @@ def compare_vjp(f: Fun, args: Sequence[Any], argnums: Optional[ArgNums] = None,
       ``(value, rows)``: ``f``'s value at ``args`` (widened to float64) and a list of
       :class:`CheckResult`.
     """
-    args = tuple(_widen(a) for a in args)
-    if argnums is None:
-        wrt = _default_argnums(args)
-    else:
-        nums, _ = check_argnums(argnums, "check_grads")
-        wrt = resolve_argnums(nums, len(args), f, "check_grads")
+    args, wrt = _checked_arguments(f, args, argnums)
     rng = np.random.default_rng(seed)
     out, _, pullback = pullback_of(f, args, wrt, has_aux=False, api_name="check_grads")
     expected = f(*args)
@@ -169,58 +170,192 @@ def compare_vjp(f: Fun, args: Sequence[Any], argnums: Optional[ArgNums] = None,
     return out, rows
 
 
-def check_grads(f: Fun, args: Sequence[Any], argnums: Optional[ArgNums] = None,
-                order: int = 1, modes: Union[str, Sequence[str]] = ("rev",),
-                eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6,
+_GENERATED = [0]
+
+
+def _generated(name, params, body, namespace):
+    """A function ``name(*params)`` built from source text that s2sad can read again.
+
+    s2sad differentiates from source and does not support ``*args``, so the maps checked
+    at higher order get fixed arities: their text is registered with :mod:`linecache`
+    (as IPython does for its cells) under a unique ``<s2sad.testing-N>`` file name.
+    """
+    _GENERATED[0] += 1
+    filename = "<s2sad.testing-%d>" % _GENERATED[0]
+    text = "def %s(%s):\n%s" % (name, ", ".join(params),
+                                 "".join("    %s\n" % line for line in body))
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)  # noqa: S102 (our own text)
+    return namespace[name]
+
+
+def _restrict(f, args, wrt):
+    """``f`` as a function of the arguments in ``wrt`` only (the others are constants)."""
+    if len(wrt) == len(args):
+        return f
+    namespace = {"f": f}
+    call = []
+    for i, a in enumerate(args):
+        if i in wrt:
+            call.append("x%d" % wrt.index(i))
+        else:
+            namespace["c%d" % i] = a
+            call.append("c%d" % i)
+    return _generated("restricted", ["x%d" % k for k in range(len(wrt))],
+                      ["return f(%s)" % ", ".join(call)], namespace)
+
+
+def _checked_arguments(f, args, argnums):
+    """``args`` widened to float64 and the positions to check (``argnums``, or every
+    float/complex argument)."""
+    args = tuple(_widen(a) for a in args)
+    if argnums is None:
+        return args, _default_argnums(args)
+    nums, _ = check_argnums(argnums, "check_grads")
+    return args, resolve_argnums(nums, len(args), f, "check_grads")
+
+
+def _jvp_of(f, n):
+    """``(x_1..x_n, t_1..t_n) -> jvp(f, xs, ts)[1]``: what order 2 checks in 'fwd'."""
+    xs = ["x%d" % k for k in range(n)]
+    ts = ["t%d" % k for k in range(n)]
+    return _generated("tangent_map", xs + ts,
+                      ["_, tangent = jvp(f, (%s,), (%s,))" % (", ".join(xs), ", ".join(ts)),
+                       "return tangent"], {"f": f, "jvp": jvp})
+
+
+def _vjp_of(f, n):
+    """``(x_1..x_n, u) -> vjp(f, *xs)[1](u)``: what order 2 checks in 'rev'."""
+    xs = ["x%d" % k for k in range(n)]
+    return _generated("cotangent_map", xs + ["u"],
+                      ["_, pullback = vjp(f, %s)" % ", ".join(xs),
+                       "return pullback(u)"], {"f": f, "vjp": vjp})
+
+
+def _check_jvp(f, args, eps, rtol, atol, rng, what):
+    """Forward mode: s2sad's jvp along a random tangent vs the central difference."""
+    v = tuple(_random_like(a, rng) for a in args)
+    _, t = jvp(f, tuple(args), v)
+    plus = f(*(_axpy(eps, d, a) for a, d in zip(args, v)))
+    minus = f(*(_axpy(-eps, d, a) for a, d in zip(args, v)))
+    got_leaves, got_def = pytree.flatten(t)
+    plus_leaves, plus_def = pytree.flatten(plus)
+    minus_leaves = pytree.tree_leaves(minus)
+    if got_def != plus_def:
+        raise AssertionError("check_grads: the tangent of %s has structure %s but its "
+                             "output has %s" % (what, got_def, plus_def))
+    for k, (g, p, m) in enumerate(zip(got_leaves, plus_leaves, minus_leaves)):
+        if not _is_inexact(p):
+            continue
+        num = (np.asarray(p) - np.asarray(m)) / (2.0 * eps)
+        g = np.asarray(g)
+        err = np.abs(g - num)
+        tol = atol + rtol * np.abs(num)
+        if g.shape != num.shape or not np.all(err <= tol):
+            worst = int(np.argmax(err - tol)) if g.shape == num.shape else 0
+            raise AssertionError(
+                "check_grads: s2sad's forward-mode derivative (jvp) of %s disagrees with "
+                "central finite differences along a random tangent: output leaf %d, "
+                "element %d: jvp = %.10g but finite differences = %.10g (error %.3g > "
+                "tolerance %.3g). A derivative rule used by %s is probably wrong."
+                % (what, k, worst, np.ravel(g)[worst], np.ravel(num)[worst],
+                   np.ravel(err)[worst], np.ravel(tol)[worst], what))
+    return v
+
+
+def _check_vjp(f, args, eps, rtol, atol, seed, labels, what):
+    _, rows = compare_vjp(f, args, tuple(range(len(args))), eps=eps, rtol=rtol, atol=atol,
+                          seed=seed)
+    bad = [r for r in rows if not r.ok]
+    if bad:
+        lines = ["check_grads: s2sad's reverse-mode derivative of %s disagrees with central "
+                 "finite differences (random directions, seed %d):" % (what, seed)]
+        for r in bad:
+            argnum, name = labels[r.argnum] if labels else (r.argnum, None)
+            lines.append(
+                "  argument %d%s: <v, vjp(u)> = %.10g but <J v, u> = %.10g "
+                "(error %.3g > tolerance %.3g)"
+                % (argnum, " (%r)" % name if name else "", r.analytic, r.numeric,
+                   r.error, r.tolerance))
+        lines.append("A derivative rule used by %s is probably wrong." % what)
+        raise AssertionError("\n".join(lines))
+
+
+def check_grads(f: Fun, args: Sequence[Any], order: int = 2,
+                modes: Union[str, Sequence[str]] = ("fwd", "rev"),
+                atol: Optional[float] = None, rtol: Optional[float] = None,
+                eps: Optional[float] = None, *, argnums: Optional[ArgNums] = None,
                 seed: int = 0) -> None:
-    """Check s2sad's derivatives of ``f`` at ``args`` against finite differences.
+    """Check s2sad's derivatives of ``f`` at ``args`` against finite differences (as JAX's
+    ``jax.test_util.check_grads``).
 
     Args:
       f: the function to check; its output may be any pytree of float arrays.
       args: tuple of positional arguments (pytrees allowed).
-      argnums: the arguments to check; by default every argument whose leaves are all
-        float or complex.
-      order: derivative order; only 1 is available (higher orders are planned).
-      modes: ``("rev",)``; forward mode is planned.
-      eps: central-difference step, in float64.
-      rtol, atol: the check passes when
-        ``|<v, vjp(u)> - <J v, u>| <= atol + rtol * |<J v, u>|``.
-      seed: seed of the random directions ``u`` and ``v``.
+      order: derivative order, 1 or more. Order ``k`` checks order ``k - 1`` of the
+        derivative itself: in ``'fwd'`` the map ``(x, t) -> jvp(f, x, t)``, in ``'rev'``
+        the map ``(x, u) -> vjp(f, x)(u)``, each differentiated again by s2sad.
+      modes: ``'fwd'``, ``'rev'`` or both (a string or a sequence).
+
+        * ``'fwd'``: ``jvp(f, x, v)`` along a random tangent ``v`` against the central
+          difference ``(f(x + eps v) - f(x - eps v)) / (2 eps)``, element by element;
+        * ``'rev'``: ``<v, vjp(u)>`` against ``<J v, u>`` (``J v`` a central difference)
+          for a random cotangent ``u`` and a random direction ``v`` per argument.
+      atol, rtol: the check passes when ``|analytic - numeric| <= atol + rtol * |numeric|``;
+        defaults ``1e-6`` and ``1e-5`` (everything is evaluated in float64).
+      eps: central-difference step; default ``1e-6``.
+      argnums: (keyword) the arguments to check; by default every argument whose leaves
+        are all float or complex. The others are held constant.
+      seed: (keyword) seed of the random directions.
 
     Raises:
       AssertionError: with the function, argument and both numbers, on a mismatch.
-      ValueError: unavailable ``order`` or ``modes``.
+      ValueError: an invalid ``order`` or ``modes``.
 
     Example:
       >>> import numpy as np
       >>> from s2sad.testing import check_grads
       >>> def f(x, y):
       ...     return np.sin(x) * y
-      >>> check_grads(f, (np.array([0.5, 1.0]), np.array([2.0, 3.0])))
+      >>> check_grads(f, (np.array([0.5, 1.0]), np.array([2.0, 3.0])), order=2)
     """
-    if order != 1:
-        raise ValueError("check_grads: order=%r is not available yet; higher-order "
-                         "derivatives are planned. Use order=1." % (order,))
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError("check_grads: order must be an int >= 1, got %r" % (order,))
     modes = (modes,) if isinstance(modes, str) else tuple(modes)
+    if not modes:
+        raise ValueError("check_grads: modes is empty; use ('fwd', 'rev'), 'fwd' or 'rev'.")
     for mode in modes:
-        if mode == "fwd":
-            raise ValueError("check_grads: forward mode ('fwd') is planned but not available "
-                             "yet; use modes=('rev',).")
-        if mode != "rev":
-            raise ValueError("check_grads: unknown mode %r; use modes=('rev',)." % (mode,))
-    _, rows = compare_vjp(f, args, argnums, eps=eps, rtol=rtol, atol=atol, seed=seed)
-    bad = [r for r in rows if not r.ok]
-    if bad:
-        lines = ["check_grads: s2sad's reverse-mode derivative of %s disagrees with central "
-                 "finite differences (random directions, seed %d):" % (fun_name(f), seed)]
-        for r in bad:
-            lines.append(
-                "  argument %d%s: <v, vjp(u)> = %.10g but <J v, u> = %.10g "
-                "(error %.3g > tolerance %.3g)"
-                % (r.argnum, " (%r)" % r.name if r.name else "", r.analytic, r.numeric,
-                   r.error, r.tolerance))
-        lines.append("A derivative rule used by %s is probably wrong." % fun_name(f))
-        raise AssertionError("\n".join(lines))
+        if mode not in ("fwd", "rev"):
+            raise ValueError("check_grads: unknown mode %r; use 'fwd' and/or 'rev'." % (mode,))
+    atol = 1e-6 if atol is None else float(atol)
+    rtol = 1e-5 if rtol is None else float(rtol)
+    eps = 1e-6 if eps is None else float(eps)
+    args, wrt = _checked_arguments(f, args, argnums)
+    g = _restrict(f, args, wrt)
+    xs = tuple(args[i] for i in wrt)
+    names = _param_names(f)
+    labels = [(i, names[i] if i < len(names) else None) for i in wrt]
+    _check_order(g, xs, int(order), modes, eps, rtol, atol, seed, labels, fun_name(f))
+
+
+def _check_order(f, xs, order, modes, eps, rtol, atol, seed, labels, what):
+    """Check ``f`` at ``xs`` (every argument differentiated), then its derivative maps.
+
+    ``what`` names ``f`` in messages (``jvp(f)``, ``vjp(f)`` at higher order).
+    """
+    rng = np.random.default_rng(seed)
+    n = len(xs)
+    if "fwd" in modes:
+        v = _check_jvp(f, xs, eps, rtol, atol, rng, what)
+        if order > 1:
+            _check_order(_jvp_of(f, n), xs + v, order - 1, ("fwd",), eps, rtol, atol,
+                         seed + 1, None, "jvp(%s)" % what)
+    if "rev" in modes:
+        _check_vjp(f, xs, eps, rtol, atol, seed, labels, what)
+        if order > 1:
+            u = _random_like(f(*xs), rng)
+            _check_order(_vjp_of(f, n), xs + (u,), order - 1, ("rev",), eps, rtol, atol,
+                         seed + 1, None, "vjp(%s)" % what)
 
 
 def numerical_grad(f: Fun, args: Sequence[Any], argnums: ArgNums = 0,

@@ -54,19 +54,19 @@ X = np.array([0.3, -1.2, 0.7])
 
 
 def test_check_grads_passes_for_a_right_rule():
-    check_grads(uses_right, (X,))
+    check_grads(uses_right, (X,), order=1, modes="rev")  # adjoint-only rule
 
 
 def test_check_grads_catches_a_wrong_rule():
     with pytest.raises(AssertionError, match="uses_wrong") as info:
-        check_grads(uses_wrong, (X,))
+        check_grads(uses_wrong, (X,), order=1, modes="rev")
     message = str(info.value)
     assert "argument 0 ('x')" in message and "finite differences" in message
 
 
 def test_check_grads_catches_a_wrong_rule_with_vector_output():
     with pytest.raises(AssertionError):
-        check_grads(uses_wrong_vector, (X,))
+        check_grads(uses_wrong_vector, (X,), order=1, modes="rev")
 
 
 def test_check_grads_on_builtin_rules():
@@ -93,11 +93,16 @@ def test_explicit_argnums():
     assert [r.argnum for r in rows] == [1]
 
 
-def test_unavailable_order_and_mode():
+def test_invalid_order_and_mode():
     with pytest.raises(ValueError, match="order"):
-        check_grads(uses_right, (X,), order=2)
-    with pytest.raises(ValueError, match="forward mode"):
-        check_grads(uses_right, (X,), modes=("rev", "fwd"))
+        check_grads(loss, (X, np.ones((2, 3))), order=0)
+    with pytest.raises(ValueError, match="mode"):
+        check_grads(loss, (X, np.ones((2, 3))), modes=("rev", "backward"))
+
+
+def test_forward_mode_of_an_adjoint_only_rule_is_refused():
+    with pytest.raises(s2sad.MissingRuleError, match="adjoint rule only"):
+        check_grads(uses_right, (X,), order=1, modes="fwd")
 
 
 def test_numerical_grad_matches_closed_form():

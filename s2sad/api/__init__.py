@@ -25,11 +25,14 @@ from .hessian import hessian
 from .jacobians import jacfwd, jacrev
 from .results import float0
 from .source import source
+from .vmap import vmap
+from .elementwise import elementwise_grad, vector_grad
 from .standins import jvp_stand_in, vjp_stand_in
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd",
            "hessian", "source", "float0", "custom_vjp", "custom_jvp", "checkpoint", "remat",
            "stop_gradient"]
+__all__ += ["vmap", "elementwise_grad", "vector_grad"]
 
 
 def _stand_in(transformed, api_name):

@@ -10,6 +10,7 @@ source); :func:`diagnose` explains an error raised while the user's function ran
 under a transform.
 """
 import ast
+import functools
 import inspect
 import keyword
 import numbers
@@ -95,7 +96,63 @@ def check_callable(fun, api_name, reverse=None):
     found = python_callee(unwrap(fun))
     if found is None or is_library_code(found[0]):
         return library_stand_in(fun, api_name)
+    if isinstance(fun, functools.partial):
+        return partial_stand_in(fun)
+    if (found[1] is fun and not inspect.ismethod(fun) and not inspect.isfunction(fun)
+            and not any(name.startswith("__s2sad") for name in dir(type(fun)))):
+        return fun.__call__  # a user's callable object: its (bound) __call__ method
     return fun
+
+
+_PARTIAL = "_s2sad_partial"
+
+
+def partial_stand_in(fun):
+    """A Python function with the remaining parameters of ``functools.partial`` ``fun``
+    (``inspect.signature``: JAX's ``argnums`` count them) whose source calls ``fun``::
+
+        def loss(w, *, X=_s2sad_default_0):
+            return _s2sad_partial(w, X=X)
+
+    The call of the partial inside is differentiated with its fixed arguments put
+    back (as a call of a partial in user code)."""
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError) as e:
+        raise TypeError("cannot read the parameters of %r: %s" % (fun, e)) from None
+    names, call, namespace, star = [], [], {_PARTIAL: fun}, False
+    for i, p in enumerate(params):
+        text = p.name
+        if p.default is not p.empty:
+            namespace["_s2sad_default_%d" % i] = p.default
+            text = "%s=_s2sad_default_%d" % (p.name, i)
+        if p.kind == p.VAR_POSITIONAL:
+            names.append("*" + p.name)
+            call.append("*" + p.name)
+            star = True
+            continue
+        if p.kind == p.VAR_KEYWORD:
+            names.append("**" + p.name)
+            call.append("**" + p.name)
+            continue
+        if p.kind == p.KEYWORD_ONLY and not star:
+            names.append("*")
+            star = True
+        if p.kind == p.POSITIONAL_ONLY:
+            names.append(text)
+            call.append(p.name)
+            if i + 1 == len(params) or params[i + 1].kind != p.POSITIONAL_ONLY:
+                names.append("/")
+            continue
+        names.append(text)
+        call.append(p.name if p.kind == p.POSITIONAL_OR_KEYWORD else "%s=%s" % (p.name, p.name))
+    base = getattr(python_callee(fun)[0], "__name__", "f")
+    if not base.isidentifier() or keyword.iskeyword(base) or base in namespace:
+        base = "f"
+    text = '"""s2sad\'s stand-in for functools.partial(%s)."""\n\n\n' \
+        "def %s(%s):\n    return %s(%s)\n" % (base, base, ", ".join(names), _PARTIAL,
+                                             ", ".join(call))
+    return getattr(load(text, "partial__" + base, namespace), base)
 
 
 _LIBRARY_STAND_INS = {}  # library function -> its stand-in
@@ -414,7 +471,12 @@ def check_cotangent(ct, out_def, specs):
 
 
 def reject_grad_vars(grad_vars, api_name):
+    """grad_vars (BrainPy's s2sad.Variable state) is not implemented: the compiler reads
+    a global's attribute (``W.value``) as a constant, so refuse rather than return a
+    zero gradient."""
     if grad_vars is not None:
         raise ValueError(
-            "%s: grad_vars is not available yet in this version of s2sad; pass the state "
-            "as an explicit argument and select it with argnums." % api_name)
+            "%s: grad_vars is not available yet in this version of s2sad (reads of "
+            "module-level state such as W.value are compiled as constants, so their "
+            "gradient would be wrong); pass the state as an explicit argument and select "
+            "it with argnums." % api_name)

@@ -24,6 +24,7 @@ Contract:
   are compiled again.
 """
 import inspect
+from typing import Any, Callable, Optional
 
 from .. import rules
 from ..compiler import custom as compiled
@@ -112,7 +113,7 @@ class custom_vjp(_Custom):  # noqa: N801  (JAX's name)
 
     _api, _kind = "custom_vjp", "vjp"
 
-    def defvjp(self, fwd, bwd):
+    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         """Set the rules: ``fwd(*args) -> (out, residuals)`` and
         ``bwd(*nondiff_args, residuals, g) -> tuple of cotangents``."""
         _check_rule(fwd, "defvjp", self._api)
@@ -127,14 +128,14 @@ class custom_jvp(_Custom):  # noqa: N801  (JAX's name)
 
     _api, _kind = "custom_jvp", "jvp"
 
-    def defjvp(self, jvp):
+    def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
         """Set the rule ``jvp(*nondiff_args, primals, tangents) -> (out, t_out)``; returns
         it, so it works as a decorator (``@f.defjvp``)."""
         _check_rule(jvp, "defjvp", self._api)
         self._set(compiled.Spec("jvp", self.fun, self.nondiff_argnums, jvp=jvp, owner=self))
         return jvp
 
-    def defjvps(self, *jvps):
+    def defjvps(self, *jvps: Optional[Callable[..., Any]]) -> None:
         """One rule per differentiable argument, ``jvp_i(t_i, out, *primals)`` (None: that
         argument does not change the output); the tangent is their sum."""
         n = len(inspect.signature(self.fun).parameters) - len(self.nondiff_argnums)

@@ -14,7 +14,7 @@ from .checks import (
     where_arg,
 )
 from .compiling import compile_derivative
-from .results import Owner, finalize_grads, float0
+from .results import Owner, finalize_grads, float0, realize_result
 from .standins import tangent_params
 from .jacobian_tools import (
     check_outputs, private_copy, zero_tangent,
@@ -113,24 +113,26 @@ def _run_jvp(fun, primals, tangents, has_aux, api_name):
 
 @overload
 def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: Literal[False] = False,
-        create_graph: bool = True) -> Tuple[Any, Any]:
+        create_graph: bool = True, realize: bool = True) -> Tuple[Any, Any]:
     ...
 
 
 @overload
 def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: Literal[True],
-        create_graph: bool = True) -> Tuple[Any, Any, Any]:
+        create_graph: bool = True, realize: bool = True) -> Tuple[Any, Any, Any]:
     ...
 
 
 @overload
 def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool,
-        create_graph: bool = True) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
+        create_graph: bool = True, realize: bool = True
+        ) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
     ...
 
 
 def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool = False,
-        create_graph: bool = True) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
+        create_graph: bool = True, realize: bool = True
+        ) -> Union[Tuple[Any, Any], Tuple[Any, Any, Any]]:
     """Jacobian-vector product: evaluate ``fun`` and its directional derivative.
 
     Runs the generated forward-mode function (tangents interleaved with the primal
@@ -146,7 +148,9 @@ def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool = False,
       has_aux: ``fun`` returns ``(output, aux)``; ``aux`` is returned, not
         differentiated.
       create_graph: accepted for symmetry with :func:`s2sad.grad`; the results are
-        values, so it changes nothing.
+        values (no function is returned), so it changes nothing.
+      realize: materialise lazy (Dask) results before returning, all in one pass;
+        ``False`` returns them as they are.
 
     Returns:
       ``(out, t_out)``, or ``(out, t_out, aux)`` with ``has_aux``. ``t_out`` has the
@@ -174,28 +178,32 @@ def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool = False,
     fun = check_callable(fun, "jvp")
     _check_sequences(primals, tangents, "jvp")
     out, t_out, aux = _run_jvp(fun, tuple(primals), tuple(tangents), has_aux, "jvp")
-    return (out, t_out, aux) if has_aux else (out, t_out)
+    return realize_result((out, t_out, aux) if has_aux else (out, t_out), realize)
 
 
 @overload
-def linearize(fun: Fun, *primals: Any, has_aux: Literal[False] = False
+def linearize(fun: Fun, *primals: Any, has_aux: Literal[False] = False,
+              create_graph: bool = True, realize: bool = True
               ) -> Tuple[Any, Callable[..., Any]]:
     ...
 
 
 @overload
-def linearize(fun: Fun, *primals: Any, has_aux: Literal[True]
+def linearize(fun: Fun, *primals: Any, has_aux: Literal[True],
+              create_graph: bool = True, realize: bool = True
               ) -> Tuple[Any, Callable[..., Any], Any]:
     ...
 
 
 @overload
-def linearize(fun: Fun, *primals: Any, has_aux: bool
+def linearize(fun: Fun, *primals: Any, has_aux: bool,
+              create_graph: bool = True, realize: bool = True
               ) -> Union[Tuple[Any, Callable[..., Any]], Tuple[Any, Callable[..., Any], Any]]:
     ...
 
 
-def linearize(fun: Fun, *primals: Any, has_aux: bool = False
+def linearize(fun: Fun, *primals: Any, has_aux: bool = False,
+              create_graph: bool = True, realize: bool = True
               ) -> Union[Tuple[Any, Callable[..., Any]], Tuple[Any, Callable[..., Any], Any]]:
     """Evaluate ``fun`` and return its linearization ``f_jvp`` at ``primals``.
 
@@ -210,6 +218,10 @@ def linearize(fun: Fun, *primals: Any, has_aux: bool = False
       fun: a Python function with readable source.
       *primals: the point; every positional argument is linearized.
       has_aux: ``fun`` returns ``(output, aux)``.
+      create_graph: ``True`` (default) keeps ``f_jvp`` differentiable by s2sad;
+        ``False`` makes differentiating it again raise a clear ``TypeError``.
+      realize: materialise lazy (Dask) results (``out``, ``aux`` and those of
+        ``f_jvp``) before returning, all in one pass; ``False`` returns them as they are.
 
     Returns:
       ``(out, f_jvp)``, or ``(out, f_jvp, aux)`` with ``has_aux``. ``f_jvp`` takes one
@@ -258,9 +270,9 @@ def linearize(fun: Fun, *primals: Any, has_aux: bool = False
         _check_sequences(primals, tangents, "linearize")
         _, passed = _check_jvp_args(fun, primals, tangents, "linearize")
         t_out = tangent_fn(residuals, **dict(zip(names, passed))) if wrt else None
-        return finalize_grads(t_out, out, Owner((primals, tangents)))
+        return realize_result(finalize_grads(t_out, out, Owner((primals, tangents))), realize)
 
     f_jvp.__name__ = f_jvp.__qualname__ = "jvp_" + fun_name(fun)
     f_jvp.__s2sad_transform__ = {"api": "linearize", "fun": fun, "argnums": None,
-                                 "has_aux": has_aux, "create_graph": True}
-    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
+                                 "has_aux": has_aux, "create_graph": bool(create_graph)}
+    return realize_result((out, f_jvp, aux) if has_aux else (out, f_jvp), realize)

@@ -165,8 +165,8 @@ def grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       allow_int: allow integer or boolean differentiated inputs; their gradient is a
         zero array of dtype :data:`s2sad.float0`.
       create_graph: ``True`` (default) keeps the derivative differentiable. ``False``
-        allows faster non-differentiable code; the generated code is currently
-        identical, but the result refuses to be differentiated again.
+        allows faster non-differentiable code (in-place accumulation where the
+        compiler has it); the result refuses to be differentiated again.
       realize: materialise lazy (Dask) results before returning, all in one pass.
         NumPy results are always materialised.
       grad_vars: not available yet (raises ``ValueError`` when given).
@@ -221,7 +221,7 @@ def value_and_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
 
 # --- vjp -----------------------------------------------------------------------------
 
-def pullback_of(fun, args, wrt, has_aux, api_name="vjp"):
+def pullback_of(fun, args, wrt, has_aux, api_name="vjp", realize=False):
     """Run the forward sweep of ``fun`` at ``args``; shared by :func:`vjp` and testing.
 
     Returns:
@@ -245,31 +245,32 @@ def pullback_of(fun, args, wrt, has_aux, api_name="vjp"):
             raise InternalError("the backward sweep returned %d gradients for %d inputs"
                                 % (len(grads), len(wrt)))
         owner = Owner((args, ct))  # a gradient may be the cotangent passed straight through
-        return tuple(finalize_grads(g, args[i], owner) for g, i in zip(grads, wrt))
+        return realize_result(
+            tuple(finalize_grads(g, args[i], owner) for g, i in zip(grads, wrt)), realize)
 
     return out, aux, pullback
 
 
 @overload
-def vjp(fun: Fun, *primals: Any, has_aux: Literal[False] = False, create_graph: bool = True
-        ) -> Tuple[Any, Pullback]:
+def vjp(fun: Fun, *primals: Any, has_aux: Literal[False] = False, create_graph: bool = True,
+        realize: bool = True) -> Tuple[Any, Pullback]:
     ...
 
 
 @overload
-def vjp(fun: Fun, *primals: Any, has_aux: Literal[True], create_graph: bool = True
-        ) -> Tuple[Any, Pullback, Any]:
+def vjp(fun: Fun, *primals: Any, has_aux: Literal[True], create_graph: bool = True,
+        realize: bool = True) -> Tuple[Any, Pullback, Any]:
     ...
 
 
 @overload
-def vjp(fun: Fun, *primals: Any, has_aux: bool, create_graph: bool = True
-        ) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
+def vjp(fun: Fun, *primals: Any, has_aux: bool, create_graph: bool = True,
+        realize: bool = True) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
     ...
 
 
-def vjp(fun: Fun, *primals: Any, has_aux: bool = False, create_graph: bool = True
-        ) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
+def vjp(fun: Fun, *primals: Any, has_aux: bool = False, create_graph: bool = True,
+        realize: bool = True) -> Union[Tuple[Any, Pullback], Tuple[Any, Pullback, Any]]:
     """Evaluate ``fun`` and return its pullback (vector-Jacobian product).
 
     Args:
@@ -278,8 +279,10 @@ def vjp(fun: Fun, *primals: Any, has_aux: bool = False, create_graph: bool = Tru
       *primals: the point; every positional argument is differentiated. Integer
         primals get :data:`s2sad.float0` cotangents.
       has_aux: ``fun`` returns ``(output, aux)``.
-      create_graph: ``True`` (default) keeps the pullback differentiable; ``False``
-        is currently identical.
+      create_graph: ``False`` marks ``vjp_fn`` so that differentiating it again raises
+        a clear ``TypeError``; ``True`` (default) leaves it unmarked.
+      realize: materialise lazy (Dask) outputs (here and from ``vjp_fn``) before
+        returning, all in one pass; ``False`` returns them as they are.
 
     Returns:
       ``(out, vjp_fn)``, or ``(out, vjp_fn, aux)`` with ``has_aux``. ``vjp_fn(ct)``
@@ -306,12 +309,16 @@ def vjp(fun: Fun, *primals: Any, has_aux: bool = False, create_graph: bool = Tru
         raise TypeError("vjp: no primals given; pass the point to differentiate at, as in "
                         "s2sad.vjp(f, x, y).")
     check_vjp_inputs(fun, primals)
-    out, aux, pullback = pullback_of(fun, primals, tuple(range(len(primals))), has_aux)
+    out, aux, pullback = pullback_of(fun, primals, tuple(range(len(primals))), has_aux,
+                                     realize=realize)
     functools.update_wrapper(pullback, fun, assigned=("__doc__",), updated=())
     pullback.__name__ = pullback.__qualname__ = "vjp_" + fun_name(fun)
+    if not create_graph:
+        pullback.__s2sad_transform__ = {"api": "vjp", "fun": fun, "argnums": None,
+                                        "has_aux": has_aux, "create_graph": False}
     if has_aux:
-        return out, pullback, aux
-    return out, pullback
+        return realize_result((out, pullback, aux), realize)
+    return realize_result((out, pullback), realize)
 
 
 # --- source --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from .jacobian_tools import (
 
 def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
             holomorphic: bool = False, *, grad_vars: Any = None,
-            return_value: bool = False) -> Callable[..., Any]:
+            return_value: bool = False, create_graph: bool = True) -> Callable[..., Any]:
     """Hessian of ``fun`` by forward-over-reverse: ``jacfwd`` of the generated gradient.
 
     The generated gradient (reverse mode, joint sweep) is differentiated again in
@@ -45,6 +45,8 @@ def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       grad_vars: not available yet (raises ``ValueError`` when given).
       return_value: also return the function's output: ``(H, value)``, or
         ``(H, value, aux)`` with ``has_aux``.
+      create_graph: ``True`` (default) keeps the result differentiable by s2sad;
+        ``False`` makes differentiating it again raise a clear ``TypeError``.
 
     Returns:
       A function returning the Hessian; leaves have the dtype of the input.
@@ -131,7 +133,7 @@ def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
 
     return mark_transform(wrapper, original, fun, "hessian", argnums=argnums,
                  has_aux=has_aux, holomorphic=holomorphic, return_value=return_value,
-                 grad_vars=grad_vars)
+                 grad_vars=grad_vars, create_graph=create_graph)
 
 
 def _seeded_hessians(run, value, single):

@@ -20,7 +20,7 @@ from .checks import (
     where_arg,
 )
 from .compiling import compile_derivative, scalar_positions, statics_of
-from .results import float0, match_children
+from .results import float0, match_children, realize_result
 
 
 def check_chunk_size(chunk_size, api_name):
@@ -137,10 +137,14 @@ def assemble_jacobian(out_def, inner, single):
     return pytree.unflatten(out_def, [row[0] if single else tuple(row) for row in inner])
 
 
-def jacobian_result(jac, value, aux, has_aux, return_value):
+def jacobian_result(jac, value, aux, has_aux, return_value, realize=True):
+    """Order the results as api.md's table (derivative, value, aux); with ``realize``,
+    compute lazy (Dask) leaves together in one pass."""
     if return_value:
-        return (jac, value, aux) if has_aux else (jac, value)
-    return (jac, aux) if has_aux else jac
+        result = (jac, value, aux) if has_aux else (jac, value)
+    else:
+        result = (jac, aux) if has_aux else jac
+    return realize_result(result, realize)
 
 
 class CompiledCache:
@@ -209,15 +213,17 @@ def batched_leaf(value, c, like, api_name):
     return value
 
 
-def mark_transform(wrapper, original, fun, api_name, **info):
+def mark_transform(wrapper, original, fun, api_name, create_graph=True, **info):
     """Give ``wrapper`` the metadata of ``original`` (what the user passed) and record
-    the transform of plain function ``fun`` for higher-order differentiation."""
+    the transform of plain function ``fun`` for higher-order differentiation
+    (``create_graph=False``: differentiating ``wrapper`` again raises a clear error)."""
     functools.update_wrapper(wrapper, original)
     wrapper.__dict__.pop("__s2sad_shim__", None)  # copied from an s2sad wrapper: not ours
     # The core unwraps ``__wrapped__`` to reach decorated user code; a derivative must
     # never be mistaken for the function it differentiates.
     del wrapper.__wrapped__
-    wrapper.__s2sad_transform__ = dict(api=api_name, fun=fun, create_graph=True, **info)
+    wrapper.__s2sad_transform__ = dict(api=api_name, fun=fun, create_graph=bool(create_graph),
+                                       **info)
     return wrapper
 
 

@@ -110,7 +110,8 @@ def _jacrev_batched(bdv, residuals, out, out_leaves, out_def, aux, wrt, args, in
 def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False, *,
            chunk_size: Optional[int] = None, grad_vars: Any = None,
-           return_value: bool = False) -> Callable[..., Any]:
+           return_value: bool = False, create_graph: bool = True,
+           realize: bool = True) -> Callable[..., Any]:
     """Jacobian of ``fun`` by reverse mode: one forward sweep, one batched backward sweep.
 
     The generated forward sweep runs once; the batched backward sweep then runs once
@@ -132,6 +133,10 @@ def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       grad_vars: not available yet (raises ``ValueError`` when given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
+      create_graph: ``True`` (default) keeps the result differentiable by s2sad;
+        ``False`` makes differentiating it again raise a clear ``TypeError``.
+      realize: materialise lazy (Dask) results before returning, all in one pass;
+        ``False`` returns them as they are.
 
     Returns:
       A function with the signature of ``fun`` returning the Jacobian: a leaf has
@@ -155,7 +160,7 @@ def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
              [0., 1.]])
     """
     return jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_size,
-                               grad_vars, return_value, "jacrev")
+                               grad_vars, return_value, "jacrev", create_graph, realize)
 
 
 # --- jacfwd --------------------------------------------------------------------------
@@ -253,7 +258,8 @@ def jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, ap
 
 def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
            holomorphic: bool = False, *, chunk_size: Optional[int] = None,
-           grad_vars: Any = None, return_value: bool = False) -> Callable[..., Any]:
+           grad_vars: Any = None, return_value: bool = False, create_graph: bool = True,
+           realize: bool = True) -> Callable[..., Any]:
     """Jacobian of ``fun`` by forward mode: one batched forward-mode sweep.
 
     Runs the batched forward-mode function once on all one-hot tangents of all
@@ -274,6 +280,10 @@ def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       grad_vars: not available yet (raises ``ValueError`` when given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
+      create_graph: ``True`` (default) keeps the result differentiable by s2sad;
+        ``False`` makes differentiating it again raise a clear ``TypeError``.
+      realize: materialise lazy (Dask) results before returning, all in one pass;
+        ``False`` returns them as they are.
 
     Returns:
       A function returning the Jacobian, laid out as in :func:`jacrev`; leaves have
@@ -296,11 +306,11 @@ def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
              [0., 4.]])
     """
     return jacobian_transform(fun, argnums, has_aux, holomorphic, False, chunk_size,
-                               grad_vars, return_value, "jacfwd")
+                               grad_vars, return_value, "jacfwd", create_graph, realize)
 
 
 def jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_size, grad_vars,
-                        return_value, api_name):
+                        return_value, api_name, create_graph=True, realize=True):
     original = fun
     fun = check_callable(fun, api_name)
     reject_grad_vars(grad_vars, api_name)
@@ -323,11 +333,11 @@ def jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_size
                                                     holomorphic, chunk_size, api_name,
                                                     bdv=bdv)
         return jacobian_result(assemble_jacobian(out_def, inner, single), out, aux, has_aux,
-                               return_value)
+                               return_value, realize)
 
     return mark_transform(wrapper, original, fun, api_name, argnums=argnums,
                  has_aux=has_aux, holomorphic=holomorphic, return_value=return_value,
-                 grad_vars=grad_vars)
+                 grad_vars=grad_vars, create_graph=create_graph)
 
 
 # --- hessian -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import inspect
 import weakref
 
 from .. import rules
-from ..transforms.calls import callee
+from ..transforms.calls import callee, hashable
 from . import build_forward, build_linearize, build_reverse, custom
 from .assemble import Derivative
 from .build_batched import batched
@@ -142,13 +142,16 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     bound = callee(fn)
     if bound is not None and bound[1] is not None:  # a bound method or callable object
         func, self_obj = bound
+        shifted = tuple((i + 1 if isinstance(i, int) and i >= 0 else i, f) for i, f in statics)
+        if hashable(self_obj) and not isinstance(self_obj, type):
+            # self is specialised on, as a function argument is: self.forward(x) is then
+            # a call of that method, self.W a constant (self is never differentiated)
+            shifted = ((0, self_obj),) + shifted
         inner = derivative(func, mode, tuple(i + 1 if i >= 0 else i for i in wrt), has_aux,
                            optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
                            tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),
                            None if signatures is None else (None,) + tuple(signatures),
-                           want_value, in_place, outputs,
-                           tuple((i + 1 if isinstance(i, int) and i >= 0 else i, f)
-                                 for i, f in statics))
+                           want_value, in_place, outputs, shifted)
         return BoundDerivative(inner, self_obj)
     if signatures is not None and (mode != "grad" or not optimize):
         raise ValueError("signatures are only used by mode='grad' with optimize=True")

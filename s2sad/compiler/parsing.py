@@ -21,10 +21,28 @@ from ..syntax import astwalk
 from ..syntax.annotations import getanno, setanno
 from .environment import sources_of
 from ..errors import (
-    MissingRuleError, SourceUnavailableError, UnsupportedSyntaxError, public_name, rule_key_text,
+    AutogradNumpyError, MissingRuleError, SourceUnavailableError, UnsupportedSyntaxError,
+    public_name, rule_key_text,
 )
 from ..transforms.calls import is_library_code
 from ..transforms.ops import library_reason
+
+
+def _refuse_autograd(func, namespace):
+    """Refuse a function that reads ``autograd.numpy`` (or autograd's functions): its
+    wrapped functions are not NumPy's, and the same code runs on plain NumPy."""
+    for name, value in namespace.items():
+        module = value.__name__ if inspect.ismodule(value) else \
+            getattr(value, "__module__", None) if callable(value) else None
+        if getattr(value, "_is_autograd_primitive", False):
+            module = "an autograd primitive"
+        if isinstance(module, str) and module.split(".")[0] in ("autograd",
+                                                                "an autograd primitive"):
+            raise AutogradNumpyError(
+                "%s reads %s (%s) from the autograd package: s2sad differentiates plain "
+                "NumPy. Replace `import autograd.numpy as np` by `import numpy as np` (and "
+                "`autograd.scipy` by `scipy`); the function then runs unchanged."
+                % (func.__qualname__, name, module))
 
 
 class Parsed:
@@ -47,6 +65,7 @@ class Parsed:
         self.filename = filename
         self.line_offset = line_offset
         self.namespace = namespace
+        _refuse_autograd(func, namespace)
         self.sources = sources_of(func, namespace)
         self.module_names = {k for k, v in namespace.items() if inspect.ismodule(v)}
 
@@ -117,6 +136,12 @@ def parse_function(func):
         lines, first = inspect.getsourcelines(func)
         filename = inspect.getsourcefile(func) or func.__code__.co_filename
     except (OSError, TypeError):
+        if func.__code__.co_filename in ("<stdin>", "<string>"):
+            raise SourceUnavailableError(
+                "cannot read the source of %s: it was defined in %s (a plain python REPL, "
+                "exec or eval), which keeps no source. Put it in a .py file and import "
+                "it, or use IPython/Jupyter (they keep the source of each cell)."
+                % (func.__qualname__, func.__code__.co_filename)) from None
         raise SourceUnavailableError(
             "cannot read the source of %s (defined in %s): s2sad needs the function's source "
             "file. Define it in a .py file, or register a rule with s2sad.rules.adjoint."

@@ -12,14 +12,18 @@ Contract:
   :func:`uncustom_cotangents` is its transpose, so the generated backward sweep can be
   differentiated again.
 """
+from typing import TypeVar
+
 import numpy as np
 
 from .arrays import zeros_like
 
 __all__ = ["stop_gradient", "custom_cotangents", "uncustom_cotangents"]
 
+T = TypeVar("T")
 
-def stop_gradient(x):
+
+def stop_gradient(x: T) -> T:
     """``x`` itself, with a zero derivative (any pytree: arrays, numbers, containers)."""
     return x
 

@@ -131,6 +131,12 @@ class Expressions:
                          "that the function calls")
 
     def expr_BinOp(self, e):
+        if (isinstance(e.op, gast.Add) and type(e.left) is type(e.right)
+                and isinstance(e.left, (gast.Tuple, gast.List))):
+            # ``(a, b) + (c,)``, ``[a] + [b]``: one display holding both (exact: both
+            # operands are sequences of the same kind)
+            return self.simple(gast.copy_location(type(e.left)(
+                elts=e.left.elts + e.right.elts, ctx=gast.Load()), e))
         left, right = self.atom(e.left), self.atom(e.right)
         if isinstance(e.op, gast.Add) and any(self.is_list(x) for x in (left, right)):
             # list concatenation, not arithmetic: a call with adjoints of its own

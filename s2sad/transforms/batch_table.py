@@ -114,6 +114,7 @@ _AREAS = [
     (runtime.special, "`scipy.special` and `scipy.linalg`"),
     (runtime.stats, "`scipy.stats` and `scipy.integrate.odeint`"),
     (runtime.construct, "`np.r_`, `np.c_`, `np.linspace`, `np.arange`"),
+    (runtime.custom, "rules you write (`s2sad.custom_vjp`)"),
 ]
 
 

@@ -238,7 +238,21 @@ def bind_call(transform, op, stmt):
                                   "pass it as a named positional parameter")
         positions.append((positional.index(pname), node))
     positions.sort(key=lambda item: item[0])
-    return args, keywords, func, positions, static_arguments(ctx, signature, bound)
+    statics = static_arguments(ctx, signature, bound)
+    if self_obj is not None and not isinstance(self_obj, type) and hashable(self_obj) and (
+            not any(p == 0 for p, _ in statics)):
+        # a method's self is specialised on: self.forward(x) is a call of that method
+        statics = ((0, self_obj),) + statics
+    return args, keywords, func, positions, statics
+
+
+def hashable(obj):
+    """True if ``obj`` can be a cache key."""
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
 
 
 def static_arguments(ctx, signature, bound):

@@ -237,11 +237,26 @@ def missing_rule(ctx, op, stmt, reason=""):
             "call the function by its own name, pass it as an argument, index a list or "
             "dict of functions with a constant key, or loop over one without break")
     if not reason:
-        reason = library_reason(op.key) or (
+        reason = _object_method_reason(op.key) or library_reason(op.key) or (
             "sorting a list of differentiated values (sorted(xs), xs.sort()) has no rule "
             "yet; sort an array instead: np.sort(np.stack(xs))" if op.key is sorted else "")
     return MissingRuleError(public_name(op.key), ctx.parsed.where(stmt), reason,
                             key=rule_key_text(op.key))
+
+
+def _object_method_reason(key):
+    """Why ``obj.name(...)`` of an object of the user's own class is not differentiated
+    ('' for array methods)."""
+    if not (isinstance(key, tuple) and len(key) == 2 and key[0] == "method"
+            and isinstance(key[1], str) and not hasattr(np.ndarray, key[1])):
+        return ""
+    return ("if it is a method of your own class: s2sad follows methods of objects it "
+            "can name when compiling (self.%s(x), a module-level object, model.%s as "
+            "the differentiated function), not of an object it reaches through a "
+            "parameter, a list or a loop variable. Call a module-level function instead "
+            "(def %s(layer, x): ... reading layer.W), which s2sad differentiates with "
+            "respect to the object's registered pytree fields"
+            % (key[1], key[1], key[1]))
 
 
 def library_reason(obj):
