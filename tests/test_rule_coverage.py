@@ -25,6 +25,13 @@ RULE_CASES = [case for path in sorted(pathlib.Path(__file__).parent.glob("test_*
               for case in getattr(importlib.import_module(path.stem), "RULE_CASES", [])]
 
 
+def _shipped_keys():
+    """The keys whose adjoint template is s2sad's own: other test modules register rules
+    of their own (``test_check_grads``' deliberately wrong ones) in the same process."""
+    return [key for key in rules.registered_keys()
+            if rules.lookup_adjoint(key).func.__module__.startswith("s2sad.")]
+
+
 REQUIRED = [
     # operators and their ufuncs
     operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.matmul,
@@ -85,7 +92,7 @@ def test_required_nondifferentiable(key):
     assert rules.lookup_adjoint(key) is None
 
 
-@pytest.mark.parametrize("key", rules.registered_keys(), ids=_name)
+@pytest.mark.parametrize("key", _shipped_keys(), ids=_name)
 def test_adjoint_rule_has_tangent(key):
     assert rules.lookup_tangent(key) is not None or rules.is_linear(key), (
         "%r has an adjoint rule but neither a tangent template nor a linear declaration"
@@ -97,7 +104,7 @@ def test_every_tangent_has_an_adjoint():
         assert rules.lookup_adjoint(key) is not None, key
 
 
-@pytest.mark.parametrize("key", rules.registered_keys(), ids=_name)
+@pytest.mark.parametrize("key", _shipped_keys(), ids=_name)
 def test_rule_has_test_row(key):
     tested = {case.key for case in RULE_CASES}
     assert key in tested, "%r has a rule but no row in any RULE_CASES table" % (key,)
