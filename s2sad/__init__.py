@@ -23,11 +23,12 @@ from .api import (  # noqa: E402
 from .api import (  # noqa: E402
     float0, grad, hessian, jacfwd, jacrev, jvp, linearize, source, value_and_grad, vjp,
 )
-from .api import elementwise_grad, vector_grad, vmap  # noqa: E402
+from .api import Variable, elementwise_grad, vector_grad, vmap  # noqa: E402
 from .compiler import clear_cache  # noqa: E402
 from .errors import (  # noqa: E402
-    AuxOutputError, InternalError, MissingRuleError, NonScalarOutputError, RuleError, S2SADError,
-    SourceUnavailableError, UnsupportedArgumentError, UnsupportedSyntaxError,
+    AuxOutputError, HiddenStateError, InternalError, MissingRuleError, NonScalarOutputError,
+    RuleError, S2SADError, SourceUnavailableError, UnsupportedArgumentError,
+    UnsupportedSyntaxError,
 )
 from .pytree import register_dataclass, register_pytree_node  # noqa: E402
 from . import testing  # noqa: E402  (s2sad.testing.check_grads after a plain import s2sad)
@@ -42,4 +43,4 @@ __all__ = [
     "InternalError",
     "errors", "pytree", "rules", "testing", "__version__",
 ]
-__all__ += ["vmap", "elementwise_grad", "vector_grad"]
+__all__ += ["vmap", "elementwise_grad", "vector_grad", "Variable", "HiddenStateError"]

@@ -118,6 +118,11 @@ class AutogradNumpyError(S2SADError, TypeError):
     s2sad differentiates plain NumPy."""
 
 
+class HiddenStateError(S2SADError, ValueError):
+    """A ``Variable`` given in ``grad_vars`` was read or written, while its derivative
+    ran, by code s2sad could not see statically: its gradient would have been wrong."""
+
+
 class RuleError(S2SADError, ValueError):
     """A malformed derivative template, raised when it is registered."""
 

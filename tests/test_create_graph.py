@@ -109,6 +109,33 @@ def test_vjp_create_graph_false_refuses():
     assert not hasattr(f_vjp, "__s2sad_transform__")
 
 
+def directional_default(x):
+    _, t = s2sad.jvp(vec, (x,), (T,), create_graph=True)
+    return np.sum(t ** 2)
+
+
+def directional_frozen(x):
+    _, t = s2sad.jvp(vec, (x,), (T,), create_graph=False)
+    return np.sum(t ** 2)
+
+
+def pulled_frozen(x):
+    _, pull = s2sad.vjp(vec, x, create_graph=False)
+    return np.sum(pull(T)[0])
+
+
+def test_jvp_create_graph():
+    out, t = s2sad.jvp(vec, (X,), (T,), create_graph=False)
+    np.testing.assert_allclose(t, fd_jac(vec, X) @ T, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(s2sad.grad(directional_default)(X),
+                               fd_grad(directional_default, X), rtol=1e-5, atol=1e-7)
+    for frozen in (directional_frozen, pulled_frozen):
+        with pytest.raises(s2sad.UnsupportedSyntaxError, match=NO_AGAIN) as info:
+            s2sad.grad(frozen)(X)
+        assert info.value.lineno == frozen.__code__.co_firstlineno + 1
+    np.testing.assert_array_equal(X, np.array([0.3, 1.2, -0.7]))
+
+
 # --- realize ----------------------------------------------------------------------------
 
 def _dask():

@@ -430,13 +430,15 @@ def test_unpacking_into_a_call_is_refused(load_snippet, call, via):
     assert info.value.filename == path and "unpacking" in str(info.value)
 
 
-def test_differentiated_value_into_star_args_is_refused(assert_rejects):
-    err = assert_rejects(UNPACKING_HELPERS + """
+def test_differentiated_value_into_star_args_works(load_snippet):
+    # the helper is compiled for the call's shape (tests/test_function_forms_more.py)
+    module, _, _ = load_snippet(UNPACKING_HELPERS + """
     def f(x):
         y = spread(x, 3.0)
         return np.sum(y)
-    """, UnsupportedSyntaxError, line=13)
-    assert "*args" in str(err)
+    """)
+    np.testing.assert_allclose(s2sad.grad(module.f)(X), np.full_like(X, 3.0))
+    np.testing.assert_allclose(s2sad.jvp(module.f, (X,), (np.ones_like(X),))[1], 3.0 * X.size)
 
 
 def test_constant_keyword_into_star_star_kwargs_works(load_snippet):

@@ -171,7 +171,7 @@ def test_hessian_of_callable_object():
     np.testing.assert_allclose(s2sad.hessian(MODEL)(x), num, atol=1e-5)
 
 
-def test_method_of_an_object_reached_through_a_list_says_what_to_do():
+def test_method_of_an_object_reached_through_a_list():
     class Net:
         def __init__(self):
             self.layers = [MODEL]
@@ -181,8 +181,21 @@ def test_method_of_an_object_reached_through_a_list_says_what_to_do():
                 x = layer.forward(x)
             return np.sum(x)
 
+    net = Net()
+    np.testing.assert_allclose(s2sad.grad(net.loss)(W), numerical_grad(net.loss, (W,)),
+                               atol=1e-6)
+
+    def through_a_parameter(layers, x):  # its class is not known when compiling
+        for layer in layers:
+            x = layer.forward(x)
+        return np.sum(x)
+
+    class Plain:  # not callable: a list of them passed in is data, not a function table
+        def forward(self, x):
+            return np.sin(x)
+
     with pytest.raises(s2sad.errors.MissingRuleError, match="module-level function"):
-        s2sad.grad(Net().loss)(W)
+        s2sad.grad(through_a_parameter, argnums=1)([Plain()], W)
 
 
 @s2sad.register_dataclass

@@ -1,5 +1,5 @@
-"""``return_value`` ordering (api.md's table, row grad_vars=None) and the clear refusal of
-``grad_vars``, which is not implemented yet (see s2sad/api/checks.py::reject_grad_vars).
+"""``return_value`` ordering (api.md's table, row grad_vars=None); the rows with
+``grad_vars`` are in tests/test_variables.py.
 
 Every row checks the values against central finite differences at a point away from the
 origin, and that the inputs are unchanged.
@@ -127,10 +127,3 @@ def test_hessian_return_value_table(has_aux, return_value):
     if has_aux:
         assert aux == {"n": 3}
     _check_inputs()
-
-
-@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "jacrev", "jacfwd",
-                                       "hessian"])
-def test_grad_vars_refused_clearly(transform):
-    with pytest.raises(ValueError, match="grad_vars is not available yet.*argnums"):
-        getattr(s2sad, transform)(loss, grad_vars=[object()])

@@ -435,3 +435,31 @@ def calls_a_create_graph_false_gradient(x):
 def test_calling_a_create_graph_false_derivative_inside_is_an_error():
     with pytest.raises(TypeError, match="create_graph=False"):
         s2sad.grad(calls_a_create_graph_false_gradient)(np.ones(3))
+
+
+def _through(w, acts):
+    h = w
+    for act in acts:
+        h = act(h)
+    return np.sum(h ** 2) * w[0]
+
+
+class _Scaled:  # a callable object without __name__
+    def __call__(self, x):
+        return np.tanh(x) * 1.5
+
+
+@pytest.mark.parametrize("acts", [(np.tanh, np.sin), (_Scaled(),), (np.cos,)])
+def test_second_derivatives_of_a_function_taking_functions(acts):
+    """The stand-in of grad(f) is written per function argument (its statics)."""
+    w = np.array([0.4, -1.3])
+    want = s2sad.hessian(_through)(w, acts)
+    num = np.stack([(s2sad.grad(_through)(w + e, acts) - s2sad.grad(_through)(w - e, acts))
+                    / 2e-6 for e in np.eye(2) * 1e-6], axis=-1)
+    np.testing.assert_allclose(want, num, rtol=1e-5, atol=1e-7)
+    for second in (s2sad.jacrev, s2sad.jacfwd):
+        np.testing.assert_allclose(second(s2sad.grad(_through))(w, acts), want,
+                                   rtol=1e-10, atol=1e-12)
+    t = np.array([1.0, -0.5])
+    _, hvp = s2sad.jvp(lambda u: s2sad.grad(_through)(u, acts), (w,), (t,))
+    np.testing.assert_allclose(hvp, want @ t, rtol=1e-10, atol=1e-12)

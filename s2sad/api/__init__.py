@@ -27,12 +27,13 @@ from .results import float0
 from .source import source
 from .vmap import vmap
 from .elementwise import elementwise_grad, vector_grad
+from ..compiler.variables import Variable
 from .standins import jvp_stand_in, vjp_stand_in
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "linearize", "jacrev", "jacfwd",
            "hessian", "source", "float0", "custom_vjp", "custom_jvp", "checkpoint", "remat",
            "stop_gradient"]
-__all__ += ["vmap", "elementwise_grad", "vector_grad"]
+__all__ += ["vmap", "elementwise_grad", "vector_grad", "Variable"]
 
 
 def _stand_in(transformed, api_name):

@@ -468,15 +468,3 @@ def check_cotangent(ct, out_def, specs):
         if not ok:
             raise ValueError("vjp_fn: expected a cotangent of dtype %s%s (the dtype of the "
                              "output), got %s." % (dtype.name, where, got_dtype.name))
-
-
-def reject_grad_vars(grad_vars, api_name):
-    """grad_vars (BrainPy's s2sad.Variable state) is not implemented: the compiler reads
-    a global's attribute (``W.value``) as a constant, so refuse rather than return a
-    zero gradient."""
-    if grad_vars is not None:
-        raise ValueError(
-            "%s: grad_vars is not available yet in this version of s2sad (reads of "
-            "module-level state such as W.value are compiled as constants, so their "
-            "gradient would be wrong); pass the state as an explicit argument and select "
-            "it with argnums." % api_name)

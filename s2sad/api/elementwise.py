@@ -11,7 +11,7 @@ Complex outputs are refused (``TypeError``), as ``grad`` refuses them without
 ``holomorphic``; integer output leaves get a zero cotangent (they carry no derivative).
 """
 import functools
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -19,6 +19,8 @@ from .. import pytree
 from .checks import (ArgNums, Fun, check_argnums, check_callable, check_diff_inputs,
                      fun_name, leaf_dtype, resolve_argnums)
 from .gradients import pullback_of
+from . import variables
+from .variables import DEFAULT_ARGNUM
 
 __all__ = ["elementwise_grad", "vector_grad"]
 
@@ -41,8 +43,14 @@ def _ones_cotangent(out, fun, api_name):
     return pytree.tree_map(ones, out)
 
 
-def _sum_gradient(fun, argnums, has_aux, return_value, api_name):
+def _sum_gradient(fun, argnums, has_aux, return_value, api_name, grad_vars=None):
     target = check_callable(fun, api_name, reverse=True)
+    if grad_vars is not None:
+        make = vector_grad if api_name == "vector_grad" else elementwise_grad
+        return variables.transform(make, "grad", target, grad_vars, argnums, has_aux,
+                                   return_value, api_name)
+    if argnums is DEFAULT_ARGNUM:
+        argnums = 0
     nums, single = check_argnums(argnums, api_name)
     if not isinstance(has_aux, bool):
         raise TypeError("%s: has_aux must be a bool, got %r" % (api_name, has_aux))
@@ -71,8 +79,8 @@ def _sum_gradient(fun, argnums, has_aux, return_value, api_name):
     return wrapper
 
 
-def vector_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
-                return_value: bool = False) -> Callable:
+def vector_grad(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
+                return_value: bool = False, *, grad_vars: Any = None) -> Callable:
     """Gradient of ``sum(fun(*args))`` (BrainPy's ``vector_grad``): a vjp with ones.
 
     Args:
@@ -81,11 +89,14 @@ def vector_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       argnums: int or tuple of ints (negative counts from the end), as in ``grad``.
       has_aux: ``fun`` returns ``(output, aux)``; aux is passed through.
       return_value: also return ``fun``'s output.
+      grad_vars: :class:`s2sad.Variable` state ``fun`` reads (one, or a list, tuple
+        or dict of them); see :func:`s2sad.grad`. ``argnums`` then defaults to None.
 
     Returns:
       ``g``; ``(g, value)`` with ``return_value``; ``(g, aux)`` with ``has_aux``;
       ``(g, value, aux)`` with both. ``g`` has the structure of the argument (int
-      ``argnums``) or is a tuple (tuple ``argnums``).
+      ``argnums``) or is a tuple (tuple ``argnums``); with ``grad_vars`` it is
+      ``var_grads`` or ``(var_grads, g)``, as for :func:`s2sad.grad`.
 
     Example:
       >>> import numpy as np
@@ -95,11 +106,11 @@ def vector_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       >>> np.allclose(s2sad.vector_grad(f)(np.array([0.0, 1.0])), np.cos([0.0, 1.0]))
       True
     """
-    return _sum_gradient(fun, argnums, has_aux, return_value, "vector_grad")
+    return _sum_gradient(fun, argnums, has_aux, return_value, "vector_grad", grad_vars)
 
 
-def elementwise_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
-                     return_value: bool = False) -> Callable:
+def elementwise_grad(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
+                     return_value: bool = False, *, grad_vars: Any = None) -> Callable:
     """Gradient of ``sum(fun(*args))`` (autograd's ``elementwise_grad``).
 
     Same as :func:`vector_grad` (same parameters and result ordering); for an
@@ -114,4 +125,5 @@ def elementwise_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       >>> s2sad.elementwise_grad(f)(np.array([1.0, 2.0]))
       array([ 3., 12.])
     """
-    return _sum_gradient(fun, argnums, has_aux, return_value, "elementwise_grad")
+    return _sum_gradient(fun, argnums, has_aux, return_value, "elementwise_grad",
+                         grad_vars)

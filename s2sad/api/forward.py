@@ -147,8 +147,11 @@ def jvp(fun: Fun, primals: Primals, tangents: Primals, *, has_aux: bool = False,
         :data:`s2sad.float0` (as JAX); it carries no derivative.
       has_aux: ``fun`` returns ``(output, aux)``; ``aux`` is returned, not
         differentiated.
-      create_graph: accepted for symmetry with :func:`s2sad.grad`; the results are
-        values (no function is returned), so it changes nothing.
+      create_graph: ``True`` (default): a function that calls ``jvp`` can itself be
+        differentiated by s2sad (``grad`` of a function computing a directional
+        derivative). ``False``: it cannot; differentiating a function that calls
+        ``s2sad.jvp(..., create_graph=False)`` raises a located
+        :class:`~s2sad.errors.UnsupportedSyntaxError` (as for ``vjp``).
       realize: materialise lazy (Dask) results before returning, all in one pass;
         ``False`` returns them as they are.
 

@@ -17,7 +17,7 @@ from ..errors import InternalError
 from ..rules import generation as _rules_generation
 from .checks import (
     ArgNums, Fun, Pullback, check_argnums, check_callable, check_cotangent, check_diff_inputs,
-    check_scalar_output, check_vjp_inputs, cotangent_spec, diagnose, fun_name, reject_grad_vars,
+    check_scalar_output, check_vjp_inputs, cotangent_spec, diagnose, fun_name,
     resolve_argnums,
 )
 from .compiling import (
@@ -25,6 +25,8 @@ from .compiling import (
     signature_of, static_key, statics_of,
 )
 from .results import Owner, finalize_grads, own_plain, realize_result
+from . import variables
+from .variables import DEFAULT_ARGNUM
 
 __all__ = ["grad", "value_and_grad", "vjp"]
 
@@ -47,7 +49,11 @@ __all__ = ["grad", "value_and_grad", "vjp"]
 def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph, realize,
                     grad_vars, return_value, api_name, with_value):
     fun = check_callable(fun, api_name)
-    reject_grad_vars(grad_vars, api_name)
+    if grad_vars is not None:
+        return variables.transform(
+            value_and_grad if with_value else grad, api_name, fun, grad_vars, argnums,
+            has_aux, return_value, api_name, holomorphic=holomorphic, allow_int=allow_int,
+            create_graph=create_graph, realize=realize)
     if argnums is None:
         raise TypeError("%s: argnums=None selects no argument; it is only meaningful with "
                         "grad_vars. Pass argnums=0 (the default) or a tuple of positions."
@@ -140,12 +146,13 @@ def _grad_transform(fun, argnums, has_aux, holomorphic, allow_int, create_graph,
     del wrapper.__wrapped__
     wrapper.__s2sad_transform__ = {
         "api": api_name, "fun": fun, "argnums": argnums, "has_aux": has_aux,
-        "create_graph": create_graph,
+        "create_graph": create_graph, "holomorphic": holomorphic, "allow_int": allow_int,
+        "return_value": return_value,
     }
     return wrapper
 
 
-def grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
+def grad(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
          holomorphic: bool = False, allow_int: bool = False, *, create_graph: bool = True,
          realize: bool = True, grad_vars: Any = None, return_value: bool = False
          ) -> Callable[..., Any]:
@@ -169,7 +176,12 @@ def grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
         compiler has it); the result refuses to be differentiated again.
       realize: materialise lazy (Dask) results before returning, all in one pass.
         NumPy results are always materialised.
-      grad_vars: not available yet (raises ``ValueError`` when given).
+      grad_vars: :class:`s2sad.Variable` state the function reads as ``NAME.value``
+        (a global, closure variable or attribute of ``self``, also inside helpers and
+        loops): one Variable, or a list, tuple or dict of them. The derivatives with
+        respect to them come first, in that structure (``var_grads``; with
+        ``argnums`` given explicitly ``(var_grads, g)``); ``argnums`` then defaults
+        to None. See README, "grad_vars and s2sad.Variable".
       return_value: also return the function's value: ``(g, value)``, or
         ``(g, value, aux)`` with ``has_aux``.
 
@@ -195,7 +207,7 @@ def grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
                            realize, grad_vars, return_value, "grad", with_value=False)
 
 
-def value_and_grad(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
+def value_and_grad(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
                    holomorphic: bool = False, allow_int: bool = False, *,
                    create_graph: bool = True, realize: bool = True, grad_vars: Any = None,
                    return_value: bool = False) -> Callable[..., Any]:

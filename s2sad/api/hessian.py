@@ -12,18 +12,20 @@ from .. import pytree
 from ..rules import generation as _rules_generation
 from .checks import (
     ArgNums, Fun, check_argnums, check_callable, describe_value, fun_name, leaf_dtype,
-    reject_grad_vars, resolve_argnums,
+    resolve_argnums,
 )
 from .compiling import compile_derivative, statics_of
 from .jacobians import jacfwd_call
 from .standins import seeded_gradient
+from . import variables
+from .variables import DEFAULT_ARGNUM
 from .jacobian_tools import (
     assemble_jacobian, batched_of, check_argnums_none, check_forward_inputs, check_outputs,
     jacobian_result, mark_transform, NotScalar,
 )
 
 
-def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
+def hessian(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
             holomorphic: bool = False, *, grad_vars: Any = None,
             return_value: bool = False, create_graph: bool = True) -> Callable[..., Any]:
     """Hessian of ``fun`` by forward-over-reverse: ``jacfwd`` of the generated gradient.
@@ -42,7 +44,9 @@ def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       has_aux: ``fun`` returns ``(output, aux)``; ``aux`` is returned, not
         differentiated.
       holomorphic: ``fun`` is holomorphic; inputs and output must be complex.
-      grad_vars: not available yet (raises ``ValueError`` when given).
+      grad_vars: :class:`s2sad.Variable` state, as for :func:`s2sad.grad`: the
+        derivatives with respect to it come first (``var_grads``, or ``(var_grads,
+        jac)`` with ``argnums`` given).
       return_value: also return the function's output: ``(H, value)``, or
         ``(H, value, aux)`` with ``has_aux``.
       create_graph: ``True`` (default) keeps the result differentiable by s2sad;
@@ -67,7 +71,10 @@ def hessian(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
     """
     original = fun
     fun = check_callable(fun, "hessian")
-    reject_grad_vars(grad_vars, "hessian")
+    if grad_vars is not None:
+        return variables.transform(hessian, "hessian", fun, grad_vars, argnums, has_aux,
+                                   return_value, "hessian", holomorphic=holomorphic,
+                                   create_graph=create_graph)
     check_argnums_none(argnums, "hessian")
     nums, single = check_argnums(argnums, "hessian")
     state = {"compiled": (None, None)}

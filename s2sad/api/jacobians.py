@@ -12,10 +12,12 @@ import numpy as np
 
 from .. import pytree
 from .checks import (
-    ArgNums, Fun, check_argnums, check_callable, check_diff_inputs, leaf_dtype, reject_grad_vars,
+    ArgNums, Fun, check_argnums, check_callable, check_diff_inputs, leaf_dtype,
 )
 from .results import float0
 from .standins import tangent_params
+from . import variables
+from .variables import DEFAULT_ARGNUM
 from .jacobian_tools import (
     assemble_jacobian, basis_block, basis_of, batched_leaf, check_argnums_none, check_chunk_size,
     check_forward_inputs, check_outputs, chunk_ranges, CompiledCache, finish_fwd, finish_rev,
@@ -107,7 +109,7 @@ def _jacrev_batched(bdv, residuals, out, out_leaves, out_def, aux, wrt, args, in
     return out_def, inner, out, aux
 
 
-def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
+def jacrev(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
            holomorphic: bool = False, allow_int: bool = False, *,
            chunk_size: Optional[int] = None, grad_vars: Any = None,
            return_value: bool = False, create_graph: bool = True,
@@ -130,7 +132,9 @@ def jacrev(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
         blocks are zeros of dtype :data:`s2sad.float0`.
       chunk_size: ``None`` or a positive int: the number of basis vectors per
         batched sweep (bounds memory; the results do not depend on it).
-      grad_vars: not available yet (raises ``ValueError`` when given).
+      grad_vars: :class:`s2sad.Variable` state, as for :func:`s2sad.grad`: the
+        derivatives with respect to it come first (``var_grads``, or ``(var_grads,
+        jac)`` with ``argnums`` given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
       create_graph: ``True`` (default) keeps the result differentiable by s2sad;
@@ -256,7 +260,7 @@ def jacfwd_call(dv, wrt, args, kwargs, fun, has_aux, holomorphic, chunk_size, ap
     return state["treedef"], inner, state["out"], state["aux"]
 
 
-def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
+def jacfwd(fun: Fun, argnums: ArgNums = DEFAULT_ARGNUM, has_aux: bool = False,
            holomorphic: bool = False, *, chunk_size: Optional[int] = None,
            grad_vars: Any = None, return_value: bool = False, create_graph: bool = True,
            realize: bool = True) -> Callable[..., Any]:
@@ -277,7 +281,9 @@ def jacfwd(fun: Fun, argnums: ArgNums = 0, has_aux: bool = False,
       holomorphic: ``fun`` is holomorphic; inputs and outputs must be complex.
       chunk_size: ``None`` or a positive int: the number of basis vectors per
         batched sweep (bounds memory; the results do not depend on it).
-      grad_vars: not available yet (raises ``ValueError`` when given).
+      grad_vars: :class:`s2sad.Variable` state, as for :func:`s2sad.grad`: the
+        derivatives with respect to it come first (``var_grads``, or ``(var_grads,
+        jac)`` with ``argnums`` given).
       return_value: also return the function's output: ``(jac, value)``, or
         ``(jac, value, aux)`` with ``has_aux``.
       create_graph: ``True`` (default) keeps the result differentiable by s2sad;
@@ -313,7 +319,14 @@ def jacobian_transform(fun, argnums, has_aux, holomorphic, allow_int, chunk_size
                         return_value, api_name, create_graph=True, realize=True):
     original = fun
     fun = check_callable(fun, api_name)
-    reject_grad_vars(grad_vars, api_name)
+    if grad_vars is not None:
+        options = dict(holomorphic=holomorphic, chunk_size=chunk_size,
+                       create_graph=create_graph, realize=realize)
+        if api_name == "jacrev":
+            options["allow_int"] = allow_int
+        return variables.transform(jacrev if api_name == "jacrev" else jacfwd, "jac", fun,
+                                   grad_vars, argnums, has_aux, return_value, api_name,
+                                   **options)
     check_argnums_none(argnums, api_name)
     nums, single = check_argnums(argnums, api_name)
     chunk_size = check_chunk_size(chunk_size, api_name)

@@ -57,7 +57,7 @@ def _is_array(value):
 def _ident(fun):
     """``fun``'s name as a Python identifier (``<lambda>`` -> ``lambda``), for the names
     of generated stand-ins."""
-    return re.sub(r"\W", "", fun.__name__) or "fun"
+    return re.sub(r"\W", "", getattr(fun, "__name__", None) or type(fun).__name__) or "fun"
 
 
 def _require_arrays(out, x, api):
@@ -184,13 +184,13 @@ def _locals(namer, *names):
     return {name: namer.unique(name) for name in names}
 
 
-def _grad_shim(fun, argnums, has_aux, api):
+def _grad_shim(fun, argnums, has_aux, api, statics=()):
     """``grad``/``value_and_grad`` of ``fun`` as a plain function."""
     single = not isinstance(argnums, (tuple, list))
     positional = _positional(fun)
     nums = (argnums,) if single else tuple(argnums)
     wrt = tuple(i % len(positional) for i in nums)
-    inner = derivative(fun, "grad", wrt, has_aux)
+    inner = derivative(fun, "grad", wrt, has_aux, statics=statics)
     namespace = {inner.name: inner.function}
     params, call = _signature_text(fun, namespace)
     namer = _namer(fun, namespace)
@@ -232,7 +232,7 @@ def seeded_gradient(fun, wrt, has_aux, statics=()):
     return _load(fun, "hessian", name, text, namespace), seed
 
 
-def _jacrev_shim(fun, argnum, reverse):
+def _jacrev_shim(fun, argnum, reverse, statics=()):
     """``jacrev(fun, argnum)`` for one array argument and an array output.
 
     For forward mode over it (``reverse=False``), one forward sweep feeds every
@@ -241,7 +241,7 @@ def _jacrev_shim(fun, argnum, reverse):
     accumulation the core does not handle for opaque containers yet.
     """
     x = _positional(fun)[argnum].name
-    dv = derivative(fun, "vjp", (argnum,), False)
+    dv = derivative(fun, "vjp", (argnum,), False, statics=statics)
     namer = _namer(fun, {})
     v = _locals(namer, "out", "residuals", "n", "basis", "rows", "k", "ct", "grads",
                 "jacobian_rows", "row_" + _ident(fun))
@@ -281,7 +281,7 @@ def %(row)s(%(ct)s, %(params)s):
     return _load(fun, "jacrev", name, text % v, namespace)
 
 
-def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape):
+def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape, statics=()):
     """``jacfwd(fun, argnum)`` for one array argument and an array output.
 
     ``shape(result, x, api)`` (non-differentiable) checks the result of the first
@@ -289,7 +289,7 @@ def _jacfwd_shim(fun, argnum, api="jacfwd", has_aux=False, shape=jacobian_shape)
     ``(out, aux)``.
     """
     x = _positional(fun)[argnum].name
-    dv = derivative(fun, "jvp", (argnum,), has_aux)
+    dv = derivative(fun, "jvp", (argnum,), has_aux, statics=statics)
     namer = _namer(fun, {})
     v = _locals(namer, "n", "basis", "cols", "k", "tangent_k", "result", "t_out", "shape",
                 "basis_size", "jacobian_shape")
@@ -398,8 +398,33 @@ def shim(wrapper, reverse=True):
     key = bool(reverse)
     made = cache.get(key)
     if made is None:
-        made = cache[key] = _make_shim(wrapper, key)
+        made = cache[key] = _placeholder(wrapper, _make_shim(wrapper, key))
     return made
+
+
+def _placeholder(wrapper, build):
+    """The stand-in the caller gets: a function with ``fun``'s signature that calls
+    ``wrapper`` (so calling it gives the right values), whose derivatives are those of
+    ``build(statics)``, the stand-in written for the function arguments the call passes
+    (``__s2sad_respecialise__``, which :func:`s2sad.compiler.derivative` follows):
+    ``jacrev(grad(loss))(w, activation)`` compiles ``loss`` for that activation."""
+    fun = wrapper.__s2sad_transform__["fun"]
+    target = "_s2sad_transform"
+    namespace = {target: wrapper}
+    params, call = _signature_text(fun, namespace)
+    name = "%s_%s" % (wrapper.__s2sad_transform__["api"], _ident(fun))
+    text = "def %s(%s):\n    return %s(%s)\n" % (name, params, target, call)
+    placeholder = _load(fun, wrapper.__s2sad_transform__["api"], name, text, namespace)
+    built = {}
+
+    def respecialise(statics):
+        made = built.get(statics)
+        if made is None:
+            made = built[statics] = build(statics)
+        return made
+
+    placeholder.__s2sad_respecialise__ = respecialise
+    return placeholder
 
 
 def _unsupported(info, what, instead):
@@ -410,8 +435,11 @@ def _unsupported(info, what, instead):
 def _make_shim(wrapper, reverse):
     info = wrapper.__s2sad_transform__
     api, fun, has_aux, argnums = info["api"], info["fun"], info["has_aux"], info["argnums"]
+    if info.get("grad_vars") is not None:
+        _unsupported(info, "grad_vars=...", "use s2sad.hessian(f, grad_vars=...) for second "
+                     "derivatives, or pass the state as an argument and nest the transforms")
     if api in ("grad", "value_and_grad"):
-        return _grad_shim(fun, argnums, has_aux, api)
+        return lambda statics: _grad_shim(fun, argnums, has_aux, api, statics)
     if api not in ("jacrev", "jacfwd", "hessian"):
         raise TypeError("differentiating the result of s2sad.%s is not supported; "
                         "differentiate the function itself (for example with s2sad.jvp of "
@@ -433,8 +461,12 @@ def _make_shim(wrapper, reverse):
                          "parameters of %s" % (api, argnums, len(positional), fun.__name__))
     argnum = int(argnums) % len(positional)
     if api == "jacrev":
-        return _jacrev_shim(fun, argnum, reverse)
+        return lambda statics: _jacrev_shim(fun, argnum, reverse, statics)
     if api == "jacfwd":
-        return _jacfwd_shim(fun, argnum)
-    inner, _ = seeded_gradient(fun, (argnum,), False)
-    return _jacfwd_shim(inner, argnum, "hessian", has_aux=True, shape=hessian_shape)
+        return lambda statics: _jacfwd_shim(fun, argnum, statics=statics)
+
+    def hessian_shim(statics):
+        inner, _ = seeded_gradient(fun, (argnum,), False, statics)
+        return _jacfwd_shim(inner, argnum, "hessian", has_aux=True, shape=hessian_shape,
+                            statics=statics)
+    return hessian_shim

@@ -4,13 +4,13 @@ Responsibility: check the axis specifications (an int, ``None``, or a pytree pre
 the arguments / outputs made of tuples, lists and dicts), check that every mapped axis
 has the same size, and return the stacked results.
 
-Implementation: **a Python loop over the batch**. ``fun`` is called once per batch
-element on the slices of the mapped arguments and the outputs are stacked along
-``out_axes``. This is correct for any ``fun`` (including s2sad transforms such as
-``vmap(grad(f))``, per-example gradients), but it is not one batched sweep: the cost is
-``batch size`` calls of ``fun``. (The batched sweeps of ``jacrev``/``jacfwd`` batch only
-the seed — the cotangent or tangent — not the primal inputs, so they cannot run
-``vmap(grad(f))`` as one sweep.)
+Implementation: for ``vmap(grad(f))`` (per-example gradients) **one batched sweep**
+where :mod:`s2sad.api.vmap_grad` can run it (the mapped arguments carry a batch axis
+through ``f``'s generated gradient); otherwise, and for every other ``fun``, **a Python
+loop over the batch**: ``fun`` is called once per batch element on the slices of the
+mapped arguments and the outputs are stacked along ``out_axes``.  The loop is correct
+for any ``fun``; the batched sweep answers only when it can be sure, else the loop
+runs.  ``vmapped.last_path`` says which ran for the last call.
 """
 import functools
 from typing import Any, Callable
@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import pytree
 from .checks import Fun, fun_name, is_integer
+from .vmap_grad import candidate, per_example_gradients
 
 __all__ = ["vmap"]
 
@@ -40,6 +41,14 @@ def _check_spec(spec, what):
         return
     raise TypeError("vmap %s must be an int, None, or a (nested) tuple/list/dict of them, "
                     "got %r of type %s" % (what, spec, type(spec).__name__))
+
+
+def _spec_axes(spec):
+    """Every axis entry of an axis specification."""
+    if _is_axis(spec):
+        return [spec]
+    parts = spec.values() if isinstance(spec, dict) else spec
+    return [a for part in parts for a in _spec_axes(part)]
 
 
 def _broadcast(spec, tree, what):
@@ -99,8 +108,9 @@ def vmap(fun: Fun, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
       A function with ``fun``'s arguments whose result equals stacking ``fun`` over
       the mapped axis.
 
-    This is **a Python loop** over the batch (one call of ``fun`` per element), not
-    one batched sweep; see the module docstring.
+    ``vmap(grad(f))`` runs as one batched sweep where it can; anything else is **a
+    Python loop** over the batch (one call of ``fun`` per element); see the module
+    docstring.  ``.last_path`` of the result says which ran for the last call.
 
     Raises:
       ValueError: mapped axes of different sizes ("vmap got inconsistent sizes for
@@ -126,6 +136,29 @@ def vmap(fun: Fun, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         raise TypeError("vmap in_axes must be an int, None, or a tuple of entries "
                         "corresponding to the positional arguments passed to the function, "
                         "but got %r." % (in_axes,))
+
+    grad_info = candidate(fun)
+    if grad_info is not None and None in _spec_axes(out_axes):
+        grad_info = None  # out_axes None: the loop checks the outputs are equal
+    sweeps = {}
+
+    def _one_sweep(args, spec, fronts, leaves, treedef):
+        mapped = []
+        for i, (arg, s) in enumerate(zip(args, spec)):
+            if type(arg) is np.ndarray and _is_axis(s) and s is not None:
+                mapped.append(i)
+            elif any(a is not None for _, a in _broadcast(s, arg, "in_axes")):
+                return None, "mapped argument %d is not one NumPy array" % i
+        moved = pytree.unflatten(treedef, [leaf if f is None else f
+                                           for leaf, f in zip(leaves, fronts)])
+        grads, why = per_example_gradients(grad_info, list(moved), mapped, sweeps)
+        if grads is None:
+            return None, why
+        pairs = _broadcast(out_axes, grads, "out_axes")
+        out_leaves, out_def = pytree.flatten(grads)
+        return pytree.unflatten(out_def, [
+            np.moveaxis(g, 0, _normalise(int(a), np.ndim(g), "out_axes"))
+            for g, (_, a) in zip(out_leaves, pairs)]), None
 
     @functools.wraps(fun)
     def batched(*args, **kwargs):
@@ -166,6 +199,11 @@ def vmap(fun: Fun, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
         # writes into its argument cannot change the caller's array
         fronts = [None if a is None else np.moveaxis(np.asarray(leaf), a, 0)
                   for leaf, a in zip(leaves, axes)]
+        if grad_info is not None and size:
+            found, why = _one_sweep(args, spec, fronts, leaves, treedef)
+            batched.last_path = "one batched sweep" if why is None else "a loop: " + why
+            if found is not None:
+                return found
         results = []
         for b in range(size):
             sliced = [leaf if front is None else front[b].copy()
@@ -176,6 +214,7 @@ def vmap(fun: Fun, in_axes: Any = 0, out_axes: Any = 0) -> Callable:
                              "the shape of its output is unknown." % fun_name(fun))
         return _stack(results, out_axes)
 
+    batched.last_path = None
     return batched
 
 

@@ -11,10 +11,11 @@ import copy
 import functools
 
 from ..transforms.batch import NotBatchable, all_helpers, rewrite
+from ..transforms.batch_primal import rewrite_primal
 from .cache import load
 from .codegen import LOCK, compose, render
 
-__all__ = ["Batched", "batched", "why_not"]
+__all__ = ["Batched", "batched", "why_not", "batched_primal"]
 
 
 class Batched:
@@ -55,6 +56,34 @@ def _batched_or_reason(dv):
     return found
 
 
+def batched_primal(dv, roots):
+    """``(function, None)``: joint gradient ``dv`` run once for a batch of examples in
+    its parameters ``roots`` (:mod:`s2sad.transforms.batch_primal`), or ``(None,
+    reason)``.  Compiled once per derivative and ``roots``."""
+    table = dv.__dict__.setdefault("_batched_primal", {})
+    key = tuple(roots)
+    found = table.get(key)
+    if found is None:
+        with LOCK:
+            found = table.get(key)
+            if found is None:
+                imports = _imports(dv)
+                try:
+                    found = (_render(dv, (rewrite_primal(dv, imports, roots), imports),
+                                     [], "examples"), None)
+                except NotBatchable as err:
+                    found = (None, str(err))
+                table[key] = found
+    return found if found[0] is None else (found[0].function, None)
+
+
+def _imports(dv):
+    imports = copy.copy(dv.imports)
+    imports.bound = dict(dv.imports.bound)
+    imports.namer = copy.deepcopy(dv.imports.namer)
+    return imports
+
+
 def _build(dv):
     inner = getattr(dv, "inner", None)
     if inner is not None:  # a bound method: the function's sweep, self passed first
@@ -65,10 +94,15 @@ def _build(dv):
             return found
         return Batched("jvp", functools.partial(found.function, dv.function.args[0]),
                        found.source, found.tangent_params)
-    imports = copy.copy(dv.imports)
-    imports.bound = dict(dv.imports.bound)
-    imports.namer = copy.deepcopy(dv.imports.namer)
+    imports = _imports(dv)
     new, helpers = rewrite(dv, imports, _batched_or_reason)
+    return _render(dv, (new, imports), helpers,
+                   "cotangents" if dv.mode == "vjp" else "tangents")
+
+
+def _render(dv, rewritten, helpers, what):
+    """Render and import a rewritten sweep ``(new, imports)``: a :class:`Batched`."""
+    new, imports = rewritten
     header, body = render([new], dv.comments, imports)
     name = new.name
     module = load("\n".join(header) + "\n\n\n" + body + "\n", "%s__batched" % name,
@@ -85,9 +119,11 @@ def _build(dv):
         bodies.append(helper.body)
     original = dv.source.split('"""')[1].rstrip("\n")  # the generated module's docstring
     doc = "%s; batched: %s runs once for a batch of %s (a leading batch axis on every %s).\n" % (
-        original.rstrip("."), name, "cotangents" if dv.mode == "vjp" else "tangents",
+        original.rstrip("."), name, what,
+        "value computed from them" if what == "examples" else
         "adjoint" if dv.mode == "vjp" else "tangent")
-    result = Batched(dv.mode, getattr(module, name), compose(doc, headers, bodies),
+    result = Batched("jvp" if dv.mode == "grad" else dv.mode, getattr(module, name),
+                     compose(doc, headers, bodies),
                      getattr(dv, "tangent_params", None))
     result.header, result.body = header, body
     result._helpers = list(helpers)

@@ -23,7 +23,7 @@ import inspect
 import weakref
 
 from .. import rules
-from ..transforms.calls import callee, hashable
+from ..transforms.calls import Identity, callee, object_lists
 from . import build_forward, build_linearize, build_reverse, custom
 from .assemble import Derivative
 from .build_batched import batched
@@ -51,6 +51,10 @@ class BoundDerivative:
         self.inner, self.name, self.source, self.mode = inner, inner.name, inner.source, inner.mode
         self.env = inner.env
         self.tangent_params = getattr(inner, "tangent_params", None)
+        # how the inner function returns (the value left out, gradients it owns): the
+        # caller must read a bound method's results as the function's
+        self.value_free = getattr(inner, "value_free", False)
+        self.owned_returns = getattr(inner, "owned_returns", False)
         if inner.mode in ("grad", "jvp"):
             self.function = functools.partial(inner.function, self_obj)
         else:
@@ -134,6 +138,9 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     if mode not in MODES:
         raise ValueError("mode must be one of %s, got %r" % (MODES, mode))
     fn = unwrap(fn)
+    respecialise = getattr(fn, "__s2sad_respecialise__", None)
+    if respecialise is not None:  # a stand-in written per function argument it is given
+        fn = respecialise(tuple(statics))
     if custom.spec_of(fn) is not None:
         if not inspect.isfunction(fn):  # s2sad.grad(f) of a custom_vjp f: f's wrapper
             fn = custom.wrapper(fn)
@@ -143,10 +150,13 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
     if bound is not None and bound[1] is not None:  # a bound method or callable object
         func, self_obj = bound
         shifted = tuple((i + 1 if isinstance(i, int) and i >= 0 else i, f) for i, f in statics)
-        if hashable(self_obj) and not isinstance(self_obj, type):
-            # self is specialised on, as a function argument is: self.forward(x) is then
-            # a call of that method, self.W a constant (self is never differentiated)
-            shifted = ((0, self_obj),) + shifted
+        if not isinstance(self_obj, type):
+            # self is specialised on (by identity), as a function argument is:
+            # self.forward(x) is then a call of that method, self.W a constant (self is
+            # never differentiated)
+            shifted = ((0, Identity(self_obj)),) + shifted
+            lists = object_lists(self_obj)  # self.layers: compiled again if it changes
+            shifted += () if lists is None else (lists,)
         inner = derivative(func, mode, tuple(i + 1 if i >= 0 else i for i in wrt), has_aux,
                            optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
                            tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),

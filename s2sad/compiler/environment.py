@@ -12,9 +12,13 @@ The function itself reads them when it runs, so the derivative must too:
 * **everything else** (modules, functions, classes, ufuncs, any callable) was
   compiled in: a derivative rule was chosen for it, or its source was
   differentiated.  The check fails when the name is bound to another object.
-* **tables** (a list, tuple or dict holding functions, ``ACTS["tanh"](x)``): read
-  live like data, and the check fails unless the table still holds the very same
-  function objects under the same keys (the calls through it were compiled in).
+* **objects of the user's classes** (``MODEL``, whose methods may have been compiled
+  in): the check fails when the name is bound to another object (compiling again is
+  never wrong, reading a replaced object's compiled methods would be).
+* **tables** (a list, tuple or dict holding functions or objects of the user's
+  classes, ``ACTS["tanh"](x)``, ``for layer in LAYERS``): read live like data, and the
+  check fails unless the table still holds the very same objects under the same keys
+  (the calls through it were compiled in).
 * **default arguments** are compiled in as the objects in ``fn.__defaults__``;
   the check fails when ``__defaults__`` or ``__kwdefaults__`` is replaced.
 
@@ -23,9 +27,12 @@ bind comes from, so that differentiating generated code again (``grad(grad(f))``
 still reads the user's globals, not a copy.
 """
 import inspect
+import sys
 import types
 
 import numpy as np
+
+from ..transforms.calls import is_library_file
 
 __all__ = ["Environment", "sources_of", "SOURCES"]
 
@@ -55,11 +62,22 @@ def sources_of(func, names):
     return out
 
 
+def _user_object(value):
+    """True for an instance of a class defined outside the standard library, NumPy,
+    SciPy and installed packages (the user's own classes)."""
+    cls = type(value)
+    if cls.__module__ == "builtins" or cls.__module__.split(".")[0] == "s2sad":
+        return False
+    module = sys.modules.get(cls.__module__)
+    filename = getattr(module, "__file__", None)
+    return filename is not None and not is_library_file(filename)
+
+
 def _assumption(value):
     """``(kind, expected)``: what compiled code may rely on about ``value``."""
     if (isinstance(value, (types.ModuleType, type, types.FunctionType,
                            types.BuiltinFunctionType, np.ufunc))
-            or inspect.isroutine(value) or callable(value)):
+            or inspect.isroutine(value) or callable(value) or _user_object(value)):
         return _SAME, value
     if type(value) is np.ndarray:
         return _ARRAY, (value.ndim, value.dtype)
@@ -74,8 +92,8 @@ def _functions_of(table):
     """``(key, function or None)`` of each element of a list, tuple or dict: what code
     compiled against its functions (:mod:`s2sad.transforms.tables`) relies on."""
     items = table.items() if type(table) is dict else enumerate(table)
-    return [(k, v if callable(v) and not isinstance(v, (np.ndarray, np.generic)) else None)
-            for k, v in items]
+    return [(k, v if (callable(v) and not isinstance(v, (np.ndarray, np.generic)))
+             or _user_object(v) else None) for k, v in items]
 
 
 def _same_functions(value, expected):

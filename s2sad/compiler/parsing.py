@@ -158,8 +158,25 @@ def parse_function(func):
             "an async def" if isinstance(fdef, gast.AsyncFunctionDef) else "this definition",
             filename, first, 0, line, "differentiate a plain (synchronous) def")
     fdef.decorator_list = []
+    _original_places(func, fdef)
     namespace = resolve_free_names(func, fdef)
     return Parsed(func, fdef, filename, first - 1, namespace)
+
+
+def _original_places(func, fdef):
+    """A function s2sad wrote from a user's function (``grad_vars``' stand-ins) lists
+    the user's ``(file, line)`` of its nodes (``__s2sad_places__``, in
+    :func:`~s2sad.syntax.astwalk.walk` order): errors then point to the user's lines."""
+    places = getattr(func, "__s2sad_places__", None)
+    if places is None:
+        return
+    nodes = list(astwalk.walk(fdef))
+    if len(nodes) != len(places) or any(type(n).__name__ != kind
+                                        for n, (kind, _) in zip(nodes, places)):
+        return  # the text did not parse back to the same tree: keep its own lines
+    for node, (_, place) in zip(nodes, places):
+        if place is not None:
+            setanno(node, "place", place)
 
 
 def _code_shape(code, lenient=False):

@@ -21,9 +21,9 @@ from ..syntax.printer import unparse
 from ..transforms.activity import active_variables
 from ..transforms.aliasing import param_kinds, resolve_aliasing
 from ..transforms.anf import anf
-from ..transforms.calls import callee, stem
+from ..transforms.calls import Identity, callee, specialise_signature, stem
 from ..transforms.dataflow import written
-from ..transforms.desugar import ExitLowering, normalize_loops
+from ..transforms.desugar import ExitLowering, normalize_loops, unpack_zips
 from ..transforms.inline import returns_function
 from ..transforms.licm import hoist_invariants
 from ..transforms.naming import Namer, local_names
@@ -67,8 +67,11 @@ def prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics, 
     fdef = parsed.fdef
     record_text(parsed)
     _bind_defaults(parsed, fdef)
+    specialise_signature(fdef, statics, local_names(fdef) | set(parsed.namespace),
+                         parsed.namespace)
     _bind_statics(parsed, fdef, statics)
-    resolve_tables(fdef, parsed.namespace, local_names(fdef) | set(parsed.namespace))
+    resolve_tables(fdef, parsed.namespace, local_names(fdef) | set(parsed.namespace),
+                   parsed.sources)
     params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
     for i in wrt:
         if not -len(params) <= i < len(params):
@@ -83,8 +86,11 @@ def prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics, 
     ctx.imports.user_module = getattr(fn, "__module__", None)
     ctx.wrt = wrt
     local = local_names(fdef)
-    fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind, namer)
+    fold_transform_calls(fdef, ctx.namespace, local.__contains__, ctx.imports.bind, namer,
+                         lambda node, construct, hint: fence.reject(parsed, node, construct, hint))
     ExitLowering(namer).function(fdef)
+    if "zip" not in local and ctx.namespace.get("zip", zip) is zip:
+        unpack_zips(fdef, namer)
     normalize_loops(fdef, namer, ctx.imports.runtime)
     resolve_aliasing(fdef, ctx.namespace, ctx.unsupported, parse_function,
                      param_kinds(params, scalars, ndims), ctx.imports.runtime, ctx.imports.bind,
@@ -174,6 +180,8 @@ def _bind_statics(parsed, fdef, statics):
     taken = local_names(fdef) | set(parsed.namespace)
     bound = []
     for position, func in statics:
+        if isinstance(func, Identity):  # a method's self
+            func = func.obj
         if isinstance(position, str):  # a keyword-only parameter
             if position not in keyword_only:
                 continue

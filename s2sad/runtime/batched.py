@@ -26,7 +26,8 @@ __all__ = [
     "unreduce", "unreduce_mean", "unreduce_extremum", "unreduce_prod", "unslice", "add_at",
     "added_at", "setitem", "tie_share", "sum", "mean", "reshape", "transpose",
     "matmul_left", "matmul_right", "dot_left", "dot_right", "matmul_adjoint_a",
-    "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b",
+    "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b", "apply", "matmul_both",
+    "outer", "T", "example", "per_example", "assign",
 ]
 
 _shape = arrays._shape
@@ -455,3 +456,133 @@ def dot_adjoint_b(g, a, b):
 def is_number(x):
     """True for Python and NumPy numbers (rank-0 primal values)."""
     return isinstance(x, (numbers.Number, np.generic))
+
+
+# --- batched primal values (vmap(grad(f)): s2sad.transforms.batch_primal) ---
+
+def _aligned(flags, args):
+    """``args`` with length-1 axes inserted after the batch axis of the batched ones
+    (``flags``), so that every batched value has the same primal rank as the highest
+    primal rank among all of them: NumPy's right-aligned broadcasting then pairs the
+    primal axes as the one-example code does, and the batch axes with each other."""
+    ranks = [np.ndim(a) - 1 if f else np.ndim(a) for f, a in zip(flags, args)]
+    top = max(ranks)
+    out = []
+    for f, a, r in zip(flags, args, ranks):
+        if f:
+            if not isinstance(a, np.ndarray):
+                raise TypeError("a batched value that is not an array: %s" % type(a).__name__)
+            if r < top:
+                a = np.reshape(a, a.shape[:1] + (1,) * (top - r) + a.shape[1:])
+        out.append(a)
+    return out
+
+
+def apply(func, flags, *args):
+    """``func(*args)`` of an elementwise, broadcasting ``func`` (a ufunc, ``np.where``)
+    where the arguments flagged in ``flags`` are batched.  Every argument must be an
+    array, a number or None: a container would be combined elementwise here where the
+    one-example code concatenates or repeats it."""
+    for a in args:
+        if not (a is None or isinstance(a, (np.ndarray, np.generic, numbers.Number))):
+            raise TypeError("batched.apply: an argument of type %s" % type(a).__name__)
+    return func(*_aligned(flags, args))
+
+
+def matmul_both(a, b):
+    """``np.matmul(a, b)`` of the primals with both ``a`` and ``b`` batched."""
+    ra, rb = np.ndim(a) - 1, np.ndim(b) - 1
+    if ra == 0 or rb == 0:
+        raise ValueError("matmul: an operand is a scalar")
+    if ra == 1 and rb == 1:
+        return np.einsum("bi,bi->b", a, b)
+    if ra == 1:  # (k,) @ (..., k, m): a as (1, k), the 1 dropped after
+        a = np.reshape(a, a.shape[:1] + (1,) * (rb - 1) + a.shape[1:])
+        return np.squeeze(np.matmul(a, b), axis=-2)
+    if rb == 1:  # (..., n, k) @ (k,): b as (k, 1), the 1 dropped after
+        b = np.reshape(b, b.shape[:1] + (1,) * (ra - 2) + b.shape[1:] + (1,))
+        return np.squeeze(np.matmul(a, b), axis=-1)
+    a, b = _aligned((True, True), (a, b))
+    return np.matmul(a, b)
+
+
+def outer(flags, a, b):
+    """``np.outer(a, b)`` of the primals (each flattened, as NumPy does); ``flags``
+    tells which of ``a``, ``b`` is batched."""
+    a = np.reshape(a, (np.shape(a)[0], -1)) if flags[0] else np.reshape(a, (1, -1))
+    b = np.reshape(b, (np.shape(b)[0], -1)) if flags[1] else np.reshape(b, (1, -1))
+    return a[:, :, None] * b[:, None, :]
+
+
+def T(t):  # noqa: N802 (the attribute's name)
+    """``x.T`` of the primal: its axes reversed, the batch axis kept first."""
+    return transpose(t)
+
+
+def example(t):
+    """One example of batched array ``t`` (for code that reads only its shape and dtype;
+    a container is refused: its first item is not an example)."""
+    if not isinstance(t, np.ndarray):
+        raise TypeError("batched.example: a batched %s is not an array" % type(t).__name__)
+    return t[0]
+
+
+def per_example(func, flags, *args):
+    """``func`` once per example of the batched (``flags``) array arguments, the others
+    passed whole, the results stacked; the common shapes of the matmul adjoints are
+    computed at once instead."""
+    fast = _FAST.get(func)
+    if fast is not None:
+        found = fast(tuple(flags), *args)
+        if found is not None:
+            return found
+    sizes = set()
+    for f, a in zip(flags, args):
+        if f:
+            if not isinstance(a, np.ndarray):
+                raise TypeError("batched.per_example: a batched %s" % type(a).__name__)
+            sizes.add(a.shape[0])
+    if len(sizes) != 1:
+        raise ValueError("batched.per_example: batch sizes %s" % sorted(sizes))
+    rows = [func(*[a[i] if f else a for f, a in zip(flags, args)])
+            for i in range(sizes.pop())]
+    if any(r is None or isinstance(r, (tuple, list, dict)) for r in rows):
+        raise TypeError("batched.per_example: %s gave a non-array result" % func.__name__)
+    return np.stack([np.asarray(r) for r in rows])
+
+
+def _outer_a(flags, g, a, b):
+    """``matmul_adjoint_a`` of ``a @ b`` with ``a`` a matrix, ``b`` one vector per
+    example: one outer product per example."""
+    if flags == (True, False, True) and np.ndim(g) == 2 and np.ndim(a) == 2 \
+            and np.ndim(b) == 2:
+        return g[:, :, None] * b[:, None, :]
+    return None
+
+
+def _outer_b(flags, g, a, b):
+    """``matmul_adjoint_b`` of ``a @ b`` with ``a`` one vector per example, ``b`` a
+    matrix."""
+    if flags == (True, True, False) and np.ndim(g) == 2 and np.ndim(a) == 2 \
+            and np.ndim(b) == 2:
+        return a[:, :, None] * g[:, None, :]
+    return None
+
+
+_FAST = {arrays.matmul_adjoint_a: _outer_a, arrays.matmul_adjoint_b: _outer_b}
+
+
+def assign(buf, index, value, batched):
+    """``buf[index] = value`` of every example of batched array ``buf``; ``value`` is
+    batched too when ``batched`` (its primal axes are aligned to the right, as in the
+    one-example assignment)."""
+    if not isinstance(buf, np.ndarray):
+        raise TypeError("batched.assign: a batched %s" % type(buf).__name__)
+    full = (slice(None),) + (index if isinstance(index, tuple) else (index,))
+    if batched:
+        value = np.asarray(value)
+        rank = np.ndim(buf[full]) - 1
+        missing = rank - (value.ndim - 1)
+        if missing > 0:
+            value = np.reshape(value, value.shape[:1] + (1,) * missing + value.shape[1:])
+    buf[full] = value

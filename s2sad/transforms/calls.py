@@ -24,6 +24,7 @@ package is not library code wherever it is installed (its helpers have rules).
 import builtins
 import functools
 import inspect
+import numbers
 import os
 import site
 import sys
@@ -80,6 +81,16 @@ def resolve_free(node, namespace, is_local):
         return resolve(node, namespace)
     except (KeyError, AttributeError):
         return None
+
+
+def is_object(value):
+    """True for an instance of a user class (not data: arrays, numbers, strings,
+    containers; not a class, a module or a plain function)."""
+    return not isinstance(value, (np.ndarray, np.generic, numbers.Number, str, bytes,
+                                  list, tuple, dict, set, frozenset, type)) and (
+        hasattr(value, "__dict__") or hasattr(type(value), "__slots__")) and not callable(
+        getattr(value, "__get__", None)) and not hasattr(value, "__code__") and type(
+        value).__module__ not in ("builtins", "types")
 
 
 def is_function(value):
@@ -208,7 +219,9 @@ def bind_call(transform, op, stmt):
     Returns ``(args, keywords, func, positions, statics)``: the call's argument
     nodes (with a bound ``self`` and ``functools.partial`` arguments put back), the
     Python function, ``(position, node)`` of each positional parameter that
-    receives an active value, in parameter order, and :func:`static_arguments`.
+    receives an active value, in parameter order, and :func:`static_arguments`.  A
+    call passing an active value to ``*args``, ``**kwargs`` or a keyword-only
+    parameter calls ``func`` specialised on its shape (:func:`_bind_by_shape`).
     """
     ctx = transform.ctx
     args, keywords = _unwrap_partial(ctx, op.func, list(op.args), dict(op.keywords))
@@ -220,39 +233,293 @@ def bind_call(transform, op, stmt):
         bound = signature.bind(*args, **keywords)
     except TypeError as err:
         raise ctx.unsupported(stmt, "this call to %s (%s)" % (func.__qualname__, err), "")
-    positional = [p.name for p in signature.parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    positions = []
-    for pname, node in bound.arguments.items():
-        # a *args parameter binds a tuple of nodes, a **kwargs one a dict of them
-        parts = node if isinstance(node, tuple) else \
-            list(node.values()) if isinstance(node, dict) else [node]
-        if not any(isinstance(n, gast.Name) and n.id in transform.active
-                   for part in parts for n in astwalk.walk(part)):
-            continue
-        kind = signature.parameters[pname].kind
-        if kind not in (inspect.Parameter.POSITIONAL_ONLY,
-                        inspect.Parameter.POSITIONAL_OR_KEYWORD):
+    parameters = signature.parameters
+    active = [pname for pname, node in bound.arguments.items() if _reads_active(transform, node)]
+    if any(parameters[p].kind not in _POSITIONAL for p in active):
+        if getattr(func, "__s2sad_custom__", None) is not None or getattr(
+                op.func, "__s2sad_custom__", None) is not None:
             raise ctx.unsupported(stmt, "passing a differentiated value to *args, **kwargs "
-                                  "or a keyword-only parameter of %s" % func.__qualname__,
+                                  "or a keyword-only parameter of the custom-derivative "
+                                  "function %s" % func.__qualname__,
                                   "pass it as a named positional parameter")
-        positions.append((positional.index(pname), node))
-    positions.sort(key=lambda item: item[0])
-    statics = static_arguments(ctx, signature, bound)
-    if self_obj is not None and not isinstance(self_obj, type) and hashable(self_obj) and (
+        args, positions, statics = _bind_by_shape(transform, func, signature, bound)
+        keywords = {}
+    else:
+        positional = [p.name for p in parameters.values() if p.kind in _POSITIONAL]
+        positions = sorted(((positional.index(p), bound.arguments[p]) for p in active),
+                           key=lambda item: item[0])
+        statics = static_arguments(ctx, signature, bound)
+    if self_obj is not None and not isinstance(self_obj, type) and (
             not any(p == 0 for p, _ in statics)):
         # a method's self is specialised on: self.forward(x) is a call of that method
-        statics = ((0, self_obj),) + statics
+        statics = ((0, Identity(self_obj)),) + statics
+        lists = object_lists(self_obj)
+        statics += () if lists is None else (lists,)
     return args, keywords, func, positions, statics
 
 
-def hashable(obj):
-    """True if ``obj`` can be a cache key."""
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
+class Identity:
+    """An object as a static argument (a method's ``self``) and part of a cache key:
+    compared by identity, hashable or not (a ``@dataclass`` with ``eq=True`` is not,
+    and two equal objects are still two objects whose attributes are read)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, Identity) and other.obj is self.obj
+
+    def __repr__(self):
+        return "Identity(%r)" % (self.obj,)
+
+
+#: the position of the static recording which objects ``self``'s lists hold
+OBJECTS = "*objects"
+
+
+def object_lists(obj):
+    """``(OBJECTS, ((attribute, ids), ...))`` for the objects (``self.block``) and the
+    short lists and tuples of objects (``self.layers``) among ``obj``'s attributes, or
+    None: part of the cache key of a method specialised on ``obj``, so that the
+    methods of those objects compiled in (a loop over a list is unrolled,
+    :mod:`~s2sad.transforms.tables`) are compiled again once they are other objects.
+    (The compiled code also checks them when it runs.)"""
+    space = getattr(obj, "__dict__", None)
+    if not isinstance(space, dict):
+        return None
+    out = []
+    for attr, value in space.items():
+        if (isinstance(value, (list, tuple)) and 0 < len(value) <= 256
+                and not isinstance(value[0], (int, float, complex, str, bytes, np.ndarray,
+                                              np.generic, list, tuple, dict))):
+            out.append((attr, tuple(id(v) for v in value)))
+        elif is_object(value):  # self.block: its methods may be compiled in
+            out.append((attr, id(value)))
+    return (OBJECTS, tuple(out)) if out else None
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+#: the position of the static that records a call's shape (:func:`_bind_by_shape`)
+SHAPE = "*shape"
+
+
+def _reads_active(transform, node):
+    """True if the bound argument ``node`` (a node, or the tuple or dict of nodes a
+    ``*args`` or ``**kwargs`` parameter binds) reads an active variable."""
+    parts = node if isinstance(node, tuple) else \
+        list(node.values()) if isinstance(node, dict) else [node]
+    return any(isinstance(n, gast.Name) and n.id in transform.active
+               for part in parts for n in astwalk.walk(part))
+
+
+def _bind_by_shape(transform, func, signature, bound):
+    """A call that passes a differentiated value to ``*args``, ``**kwargs`` or a
+    keyword-only parameter of ``func``: it calls ``func`` specialised on the call's
+    shape (:func:`specialise_signature`), every parameter positional, in signature
+    order: the positional parameters, one per element of ``*args``, the keyword-only
+    ones, one per keyword ``**kwargs`` receives (in the call's order).  A parameter
+    the call leaves out is passed its default (the object ``func`` holds).
+
+    Returns ``(args, positions, statics)`` as :func:`bind_call` does; ``statics``
+    holds ``(SHAPE, (number of *args elements, keywords of **kwargs))``."""
+    ctx, args, count, names, index = transform.ctx, [], 0, (), {}
+    for p in signature.parameters.values():
+        if p.kind == p.VAR_POSITIONAL:
+            parts = list(bound.arguments.get(p.name, ()))
+            count = len(parts)
+        elif p.kind == p.VAR_KEYWORD:
+            extra = bound.arguments.get(p.name, {})
+            parts, names = list(extra.values()), tuple(extra)
+        elif p.name in bound.arguments:
+            parts = [bound.arguments[p.name]]
+        else:
+            parts = [_constant(ctx, "%s_%s" % (stem(func), p.name), p.default)]
+        index[p.name] = len(args)
+        args.extend(parts)
+    positions = [(i, node) for i, node in enumerate(args) if _reads_active(transform, node)]
+    statics = tuple((index[p] if isinstance(p, str) else p, value)
+                    for p, value in static_arguments(ctx, signature, bound))
+    return args, positions, statics + ((SHAPE, (count, names)),)
+
+
+def specialise_signature(fdef, statics, taken, namespace):
+    """Edit ``fdef`` (as parsed) into its version for the call shape recorded in
+    ``statics`` (:func:`_bind_by_shape`), if any: ``def h(a, *xs, s=1.0, **kw)``
+    called as ``h(u, v, w, s=t, k=z)`` becomes ``def h_args2_k(a, xs_0, xs_1, s, kw_k)``
+    whose body starts with ``xs = (xs_0, xs_1)`` and ``kw = {"k": kw_k}``.  Defaults
+    are dropped (the call passes every parameter).  New names avoid ``taken``;
+    ``namespace`` holds the function's free names (is ``sorted`` the builtin?)."""
+    shape = dict((p, v) for p, v in statics if p == SHAPE).get(SHAPE)
+    if shape is None:
+        return
+    count, names = shape
+    args = fdef.args
+    params, first = list(args.posonlyargs + args.args), []
+
+    def fresh(base):
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = "%s_%d" % (base, n)
+        taken.add(name)
+        return name
+
+    where = fdef.body[0] if fdef.body else fdef
+    packing = _Packing(fdef, namespace)
+    if args.vararg is not None:
+        parts = [fresh("%s_%d" % (args.vararg.id, i)) for i in range(count)]
+        params += [_param(n) for n in parts]
+        first.append(gast.Assign(targets=[store(args.vararg.id)], value=gast.Tuple(
+            elts=[load(n) for n in parts], ctx=gast.Load()), type_comment=None))
+        packing.add(args.vararg.id, parts)
+    params += list(args.kwonlyargs)
+    if args.kwarg is not None:
+        parts = [fresh("%s_%s" % (args.kwarg.id, k)) for k in names]
+        params += [_param(n) for n in parts]
+        first.append(gast.Assign(targets=[store(args.kwarg.id)], value=gast.Dict(
+            keys=[gast.Constant(value=k, kind=None) for k in names],
+            values=[load(n) for n in parts]), type_comment=None))
+        packing.add(args.kwarg.id, dict(zip(names, parts)))
+    fdef.body = [packing.visit(stmt) for stmt in fdef.body]
+    fdef.args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=[],
+                               kw_defaults=[], kwarg=None, defaults=[])
+    fdef.body[:0] = [gast.copy_location(stmt, where) for stmt in first]
+    fdef.name = "%s_args%d%s" % (fdef.name, count, "".join("_" + k for k in names))
+
+
+_READS = ("get", "items", "keys", "values")
+_BUILTINS = {"len": len, "sorted": sorted, "list": list, "tuple": tuple}
+
+
+class _Packing(gast.NodeTransformer):
+    """Uses of the packed ``*xs``/``**kw`` parameters of a function specialised on its
+    call's shape made static, where the body never rebinds them (nor a nested function
+    its own parameter of that name): ``g(*xs)`` -> ``g(xs_0, xs_1)``, ``g(**kw)`` ->
+    ``g(k=kw_k)``, ``kw.get("k", d)`` -> ``kw_k`` (or ``d``), ``"k" in kw`` -> ``True``."""
+
+    def __init__(self, fdef, namespace):
+        self.packed = {}
+        self.fdef, self.namespace = fdef, namespace
+        args = fdef.args
+        self.params = {n.id for n in args.posonlyargs + args.args + args.kwonlyargs}
+        self.rebound = set()
+        for node in astwalk.walk(fdef):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+                self.rebound.add(node.id)
+            elif isinstance(node, (gast.FunctionDef, gast.Lambda)) and node is not fdef:
+                a = node.args
+                self.rebound |= {n.id for n in a.posonlyargs + a.args + a.kwonlyargs}
+                self.rebound |= {n.id for n in (a.vararg, a.kwarg) if n is not None}
+
+    def builtin(self, node, names):
+        """True if ``node`` names one of the builtins ``names`` (not rebound)."""
+        return (isinstance(node, gast.Name) and node.id in names
+                and node.id not in self.rebound and node.id not in self.params
+                and self.namespace.get(node.id, _BUILTINS[node.id]) is _BUILTINS[node.id])
+
+    def add(self, name, parts):
+        """``parts``: the parameter names of ``*name`` (a list) or ``**name`` (a dict)."""
+        if name not in self.rebound and (isinstance(parts, list) or self.only_read(name)):
+            self.packed[name] = parts
+
+    def only_read(self, name):
+        """True if every read of dict ``name`` reads it (no ``kw[k] = v``, ``kw.pop``, or
+        passing it on), so that its keys stay the call's."""
+        reads, allowed = set(), set()
+        for node in astwalk.walk(self.fdef):
+            if isinstance(node, gast.Name) and node.id == name and isinstance(
+                    node.ctx, gast.Load):
+                reads.add(id(node))
+            elif isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Load):
+                allowed.add(id(node.value))
+            elif isinstance(node, gast.Attribute) and node.attr in _READS:
+                allowed.add(id(node.value))
+            elif isinstance(node, gast.Compare):
+                allowed.update(id(c) for c in node.comparators)
+            elif isinstance(node, gast.Call):
+                allowed.update(id(k.value) for k in node.keywords if k.arg is None)
+                if self.builtin(node.func, ("len", "sorted", "list", "tuple")):
+                    allowed.update(id(a) for a in node.args)
+            elif isinstance(node, (gast.For, gast.comprehension)):
+                allowed.add(id(node.iter))
+        return reads <= allowed
+
+    def parts(self, node, kind):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            found = self.packed.get(node.id)
+            return found if isinstance(found, kind) else None
+        return None
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        args = []
+        for a in node.args:
+            parts = self.parts(a.value, list) if isinstance(a, gast.Starred) else None
+            args.extend([a] if parts is None else [load(n) for n in parts])
+        keywords = []
+        for k in node.keywords:
+            parts = self.parts(k.value, dict) if k.arg is None else None
+            keywords.extend([k] if parts is None else [
+                gast.keyword(arg=key, value=load(n)) for key, n in parts.items()])
+        node.args, node.keywords = args, keywords
+        func = node.func
+        if (self.builtin(func, ("sorted", "list", "tuple")) and len(node.args) == 1
+                and not node.keywords):
+            keys = self.keys(node.args[0])
+            if keys is not None:  # sorted(kw), list(kw.keys()): strings, known now
+                keys = sorted(keys) if func.id == "sorted" else keys
+                elts = [gast.Constant(value=k, kind=None) for k in keys]
+                display = gast.Tuple if func.id == "tuple" else gast.List
+                return gast.copy_location(display(elts=elts, ctx=gast.Load()), node)
+        params = self.parts(func.value, dict) if isinstance(func, gast.Attribute) else None
+        if (params is not None and func.attr == "get" and not node.keywords
+                and 1 <= len(node.args) <= 2 and isinstance(node.args[0], gast.Constant)
+                and isinstance(node.args[0].value, str)):
+            key = node.args[0].value
+            if key in params:
+                return gast.copy_location(load(params[key]), node)
+            if len(node.args) == 2:
+                return node.args[1]
+            return gast.copy_location(gast.Constant(value=None, kind=None), node)
+        return node
+
+    def keys(self, node):
+        """The keys of a packed ``**kw`` that ``node`` reads, or None."""
+        params = self.parts(node, dict)
+        if params is None and isinstance(node, gast.Call) and isinstance(
+                node.func, gast.Attribute) and node.func.attr == "keys" and not node.args:
+            params = self.parts(node.func.value, dict)
+        return None if params is None else list(params)
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        keys = self.keys(node.iter)
+        if keys is not None:  # for k in kw: the call's keywords, in its order
+            node.iter = gast.copy_location(gast.Tuple(
+                elts=[gast.Constant(value=k, kind=None) for k in keys], ctx=gast.Load()),
+                node.iter)
+        return node
+
+    def visit_comprehension(self, node):
+        return self.visit_For(node)
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        params = self.parts(node.comparators[0], dict) if len(node.ops) == 1 else None
+        if (params is not None and isinstance(node.ops[0], (gast.In, gast.NotIn))
+                and isinstance(node.left, gast.Constant) and isinstance(node.left.value, str)):
+            found = (node.left.value in params) == isinstance(node.ops[0], gast.In)
+            return gast.copy_location(gast.Constant(value=found, kind=None), node)
+        return node
+
+
+def _param(name):
+    return gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
 
 
 def static_arguments(ctx, signature, bound):

@@ -309,3 +309,158 @@ def _sources(it, target, counters, sequence, namer):
     if isinstance(it, (gast.Tuple, gast.List)):
         return [(target, it, None)]
     return [(target, _call(sequence, it), None)]
+
+
+# --- zip(*pairs) ---
+
+def unpack_zips(fdef, namer):
+    """``zip(*pairs)`` and ``zip(...)`` as a value, in the forms the loop and
+    comprehension lowering read (call before :func:`normalize_loops`, and only when
+    ``zip`` is the builtin):
+
+    * ``zip(*pairs)`` of a display, or of a name bound once (by a top-level statement)
+      to a tuple display, or to a list display whose every read indexes, iterates,
+      measures or unpacks it: ``zip(pairs[0], pairs[1])``;
+    * otherwise ``zip(*pairs)`` of a name, as a loop's iterable, unpacked by an
+      assignment or given to ``list``/``tuple``: the list of tuples it yields,
+      ``[tuple(p[j] for p in pairs) for j in range(min([len(p) for p in pairs],
+      default=0))]``;
+    * ``zip(a, b)`` unpacked by an assignment or given to ``list``/``tuple``:
+      ``[(u, v) for u, v in zip(a, b)]``.
+
+    Other uses (a zip object kept in a variable, consumed later) are left as
+    written: they stay a located refusal."""
+    Zips(fdef, namer).visit(fdef)
+    return fdef
+
+
+def _is_zip(node):
+    return _is_call_to(node, "zip") and node.args
+
+
+class Zips(gast.NodeTransformer):
+
+    def __init__(self, fdef, namer):
+        self.fdef, self.namer = fdef, namer
+        self.lengths = _display_lengths(fdef)
+
+    def visit_FunctionDef(self, node):
+        if node is not self.fdef:
+            return node  # a nested function: rewritten where it is inlined
+        self.generic_visit(node)
+        return node
+
+    def visit_Lambda(self, node):
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if _is_zip(node):
+            node.args = self.spread(node.args)
+        if (_is_call_to(node, "list") or _is_call_to(node, "tuple")) and len(node.args) == 1:
+            node.args = [self.value(node.args[0])]
+        return node
+
+    def visit_Assign(self, node):
+        self.generic_visit(node)
+        if len(node.targets) == 1 and isinstance(node.targets[0], (gast.Tuple, gast.List)):
+            node.value = self.value(node.value)
+        return node
+
+    def visit_For(self, node):
+        self.generic_visit(node)
+        node.iter = self.iterable(node.iter)
+        return node
+
+    def visit_comprehension(self, node):
+        self.generic_visit(node)
+        node.iter = self.iterable(node.iter)
+        return node
+
+    def spread(self, args):
+        """``zip``'s arguments with starred displays and names of known length spread."""
+        out = []
+        for a in args:
+            if not isinstance(a, gast.Starred):
+                out.append(a)
+            elif isinstance(a.value, (gast.Tuple, gast.List)) and not any(
+                    isinstance(e, gast.Starred) for e in a.value.elts):
+                out.extend(a.value.elts)
+            elif isinstance(a.value, gast.Name) and a.value.id in self.lengths:
+                out.extend(gast.Subscript(value=_name(a.value.id), slice=_const(i),
+                                          ctx=gast.Load())
+                           for i in range(self.lengths[a.value.id]))
+            else:
+                out.append(a)
+        return out
+
+    def iterable(self, node):
+        if _is_zip(node) and any(isinstance(a, gast.Starred) for a in node.args):
+            return self.value(node)
+        return node
+
+    def value(self, node):
+        """The list a zip call ``node`` yields, as a comprehension (else ``node``)."""
+        if not _is_zip(node):
+            return node
+        args = node.args
+        if len(args) == 1 and isinstance(args[0], gast.Starred) and isinstance(
+                args[0].value, gast.Name):
+            rows, p, j = args[0].value.id, self.namer.unique("row"), self.namer.unique("j")
+            column = _call("tuple", gast.GeneratorExp(
+                elt=gast.Subscript(value=_name(p), slice=_name(j), ctx=gast.Load()),
+                generators=[_generator(p, _name(rows))]))
+            lengths = gast.ListComp(elt=_call("len", _name(p)),
+                                    generators=[_generator(p, _name(rows))])
+            shortest = gast.Call(func=_name("min"), args=[lengths],
+                                 keywords=[gast.keyword(arg="default", value=_const(0))])
+            new = gast.ListComp(elt=column, generators=[_generator(j, _call("range", shortest))])
+        elif any(isinstance(a, gast.Starred) for a in args):
+            return node
+        else:
+            names = [self.namer.unique("item") for _ in args]
+            target = gast.Tuple(elts=[_name(n, gast.Store()) for n in names], ctx=gast.Store())
+            new = gast.ListComp(
+                elt=gast.Tuple(elts=[_name(n) for n in names], ctx=gast.Load()),
+                generators=[gast.comprehension(target=target, iter=node, ifs=[],
+                                               is_async=0)])
+        for sub in astwalk.walk(new):
+            if isinstance(sub, gast.expr):
+                gast.copy_location(sub, node)
+        return new
+
+
+def _generator(name, iter_):
+    return gast.comprehension(target=_name(name, gast.Store()), iter=iter_, ifs=[], is_async=0)
+
+
+def _display_lengths(fdef):
+    """``name -> length`` of the locals bound once, by a top-level statement, to a
+    display without starred elements: a tuple, or a list that is only read (indexed,
+    iterated over, measured by ``len``, unpacked by ``*``), never grown."""
+    stores = {}
+    for node in astwalk.walk(fdef):
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    allowed = set()
+    for node in astwalk.walk(fdef):
+        if isinstance(node, (gast.Subscript, gast.Starred)):
+            allowed.add(id(node.value))
+        elif isinstance(node, (gast.For, gast.comprehension)):
+            allowed.add(id(node.iter))
+        elif _is_call_to(node, "len") and len(node.args) == 1:
+            allowed.add(id(node.args[0]))
+    misused = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
+               and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
+    out = {}
+    for stmt in fdef.body:
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and stores.get(stmt.targets[0].id) == 1):
+            continue
+        value, name = stmt.value, stmt.targets[0].id
+        if (isinstance(value, (gast.Tuple, gast.List))
+                and not any(isinstance(e, gast.Starred) for e in value.elts)
+                and (isinstance(value, gast.Tuple) or name not in misused)):
+            out[name] = len(value.elts)
+    return out

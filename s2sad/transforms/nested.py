@@ -31,13 +31,15 @@ from ..syntax import astwalk
 from .calls import resolve_free
 from .hooks import API
 
-def fold_transform_calls(fdef, namespace, local, bind, namer):
+def fold_transform_calls(fdef, namespace, local, bind, namer, reject=None):
     """Rewrite ``fdef`` in place (see the module docstring).
 
     ``local(name)`` tells whether ``name`` is a local variable of the function;
-    ``namer`` gives fresh local names.
+    ``namer`` gives fresh local names; ``reject(node, construct, hint)`` raises the
+    located error for ``s2sad.jvp``/``s2sad.vjp`` called with ``create_graph=False``
+    (their results are then not differentiable).
     """
-    _Folder(namespace, local, bind, namer).visit(fdef)
+    _Folder(namespace, local, bind, namer, reject).visit(fdef)
 
 
 def _name(id_, ctx=None):
@@ -45,11 +47,26 @@ def _name(id_, ctx=None):
 
 
 class _Folder(gast.NodeTransformer):
-    def __init__(self, namespace, local, bind, namer):
+    def __init__(self, namespace, local, bind, namer, reject):
         self.namespace = namespace
         self.local = local
         self.bind = bind
         self.namer = namer
+        self.reject = reject
+
+    def _keywords(self, node, api_name):
+        """The compile-time keywords of a jvp/vjp call, or None; ``create_graph=True``
+        is dropped, ``create_graph=False`` rejected (located)."""
+        keywords = {k.arg: self._value(k.value) for k in node.keywords}
+        if not all(ok for ok, _ in keywords.values()):
+            return None
+        flag = keywords.pop("create_graph", (True, True))[1]
+        if not flag and self.reject is not None:
+            raise self.reject(node, "differentiating s2sad.%s(..., create_graph=False)"
+                              % api_name,
+                              "its results are not differentiable by design; drop "
+                              "create_graph=False to differentiate through this call")
+        return None if set(keywords) - {"has_aux"} else keywords
 
     def visit_Call(self, node):
         self.generic_visit(node)
@@ -119,9 +136,8 @@ class _Folder(gast.NodeTransformer):
         if not node.args or any(isinstance(a, gast.Starred) for a in node.args[1:]):
             return None
         fun = self._static(node.args[0])
-        keywords = {k.arg: self._value(k.value) for k in node.keywords}
-        if (fun is None or not callable(fun) or set(keywords) - {"has_aux"}
-                or not all(ok for ok, _ in keywords.values()) or len(node.args) < 2):
+        keywords = self._keywords(node, "vjp")
+        if fun is None or not callable(fun) or keywords is None or len(node.args) < 2:
             return None
         return fun, list(node.args[1:]), bool(keywords.get("has_aux", (True, False))[1])
 
@@ -165,9 +181,8 @@ class _Folder(gast.NodeTransformer):
             return node
         fun, primals, tangents = node.args
         fun = self._static(fun)
-        keywords = {k.arg: self._value(k.value) for k in node.keywords}
-        if (fun is None or set(keywords) - {"has_aux"} or not all(
-                ok for ok, _ in keywords.values())
+        keywords = self._keywords(node, "jvp")
+        if (fun is None or keywords is None
                 or not isinstance(primals, (gast.Tuple, gast.List))
                 or not isinstance(tangents, (gast.Tuple, gast.List))
                 or len(primals.elts) != len(tangents.elts)):

@@ -16,7 +16,19 @@ source) applies:
   ``i = 0``/``k = "key"`` first), when ``body`` has no ``break``/``continue`` and ``g`` is
   neither assigned in it nor read outside such loops;
 * ``[g(x) for g in fs]`` and ``(g(x) for g in fs)``, one generator and no ``if``: the
-  list of the element expressions.
+  list of the element expressions;
+* ``for layer in self.layers: x = layer.forward(x)`` (also with ``enumerate``), a loop
+  over a list or tuple of objects (or functions) reached through a free name or
+  attribute chain (``self`` is one when a method is specialised on it), whose body
+  calls the loop variable or a method of it: unrolled the same way, each object bound
+  to a free name (``layers_0``), so ``layers_0.forward(x)`` is a call of that object's
+  method; so is a comprehension over such a list.  The function then starts with
+  ``same_objects(self.layers, (layers_0, ...), ...)``, which raises if the list holds
+  other objects when the derivative runs (a method's own cache key also records them:
+  ``calls.object_lists``);
+* ``G.block.forward(x)``, ``self.block.forward(x)``: the method of an object reached
+  through a global that is not callable, or through attributes, is compiled in, so
+  the function also starts by checking that ``G.block`` is still that object.
 
 Anything else through a table (a computed key, a loop that breaks) is left as written;
 calling the result is then a located refusal.  Soundness rests on the guard of
@@ -29,10 +41,15 @@ import keyword
 
 import gast
 
+from ..errors import S2SADError
 from ..syntax import astwalk
-from .calls import is_function, resolve_free
+from ..syntax.printer import unparse
+from .calls import callee, is_function, is_object, resolve_free
 
 __all__ = ["resolve_tables"]
+
+#: the longest list of objects a loop calling their methods is unrolled over
+MAX_UNROLLED = 64
 
 
 def _name(id_, store=False):
@@ -88,8 +105,8 @@ def _substitute(node, renames):
 
 class _Tables(gast.NodeTransformer):
 
-    def __init__(self, fdef, namespace, taken):
-        self.namespace = namespace
+    def __init__(self, fdef, namespace, taken, live=()):
+        self.namespace, self.live = namespace, set(live)
         self.taken = taken
         self.shadowed = set()
         self.bound = {}  # id(function) -> name
@@ -109,6 +126,11 @@ class _Tables(gast.NodeTransformer):
         self.loop_only = {name for name, ids in loads.items() if ids <= in_loops.get(name, set())}
         self.loop_only |= set(in_loops) - set(loads)
         self.literals = _literal_tables(fdef, namespace)
+        self.locals = _binds(fdef)
+        self.guards, self.guarded = [], set()  # checks of the unrolled lists of objects
+
+    def is_local(self, name):
+        return name in self.locals or name in self.shadowed
 
     def table(self, node, functions_only=False):
         """The table a ``Name`` node reads (free, not shadowed), or None."""
@@ -171,6 +193,49 @@ class _Tables(gast.NodeTransformer):
         self.shadowed = saved
         return node
 
+    # -- calls of methods of objects reached through attributes -----------------------
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, gast.Attribute):
+            self.guard_receiver(func.value, func.attr)
+        return node
+
+    def guard_receiver(self, receiver, attr):
+        """``G.block.forward(x)``, ``self.block.forward(x)``: the method of the object
+        ``receiver`` reaches now is compiled in, so the function starts by checking that
+        ``receiver`` still is that object (a global ``G`` that is not callable is only
+        type-checked by the environment; attributes are read when it runs)."""
+        root = receiver
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if not isinstance(root, gast.Name) or (
+                isinstance(receiver, gast.Name) and receiver.id not in self.live):
+            return  # a bare name bound when compiling (self, layers_0): it cannot change
+        obj = resolve_free(receiver, self.namespace, self.is_local)
+        if obj is None or not is_object(obj) or (isinstance(receiver, gast.Name)
+                                                 and callable(obj)):
+            return  # not an object, or a global the environment checks by identity
+        if callee(getattr(obj, attr, None)) is None:
+            return  # a method with a rule or of library code: called on the live object
+        self.add_guard(receiver, gast.Tuple(elts=[copy.deepcopy(receiver)], ctx=gast.Load()),
+                       [_name(self.bind_object(_base(receiver), None, obj))], one=True)
+
+    def add_guard(self, source, table, names, one=False):
+        """Start the function with ``same_objects(table, names, "source", one)``."""
+        text = unparse(source).strip().lstrip("_")
+        if text in self.guarded:
+            return
+        self.guarded.add(text)
+        check = self.bind_object("same_objects", None, same_objects)
+        args = [table, gast.Tuple(elts=names, ctx=gast.Load()),
+                gast.Constant(value=text, kind=None)]
+        if one:
+            args.append(gast.Constant(value=True, kind=None))
+        self.guards.append(gast.Expr(value=gast.Call(func=_name(check), args=args,
+                                                     keywords=[])))
+
     # -- elements ------------------------------------------------------------------
 
     def visit_Subscript(self, node):
@@ -228,6 +293,8 @@ class _Tables(gast.NodeTransformer):
         entries = None
         if not node.orelse and not _has_jump(node.body):
             entries = self.entries(node.target, node.iter)
+        if entries is None and not node.orelse and not _has_jump(node.body):
+            entries = self.object_entries(node.target, node.iter, node.body)
         if entries is None or any(
                 isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
                 and n.id in entries[0] for stmt in node.body for n in astwalk.walk(stmt)):
@@ -251,12 +318,79 @@ class _Tables(gast.NodeTransformer):
             visited.extend(result if isinstance(result, list) else [result])
         return visited
 
+    def object_entries(self, target, source, body, scoped=False):
+        """``entries`` (as :meth:`entries` gives them) for ``for v in self.layers: ...
+        v.forward(x) ...``: a loop over a list or tuple of at most ``MAX_UNROLLED``
+        objects or functions (a free name or attribute chain, such as the attribute of
+        a ``self`` specialised on) whose body calls the loop variable or a method of
+        it.  It is unrolled, ``v`` read as a name bound to each object, so that
+        ``v.forward(x)`` is a call of that object's method (``body``: the loop's
+        statements, or a comprehension's element; ``scoped``: a comprehension's).  A
+        guard at the top of the function checks, when the derivative runs, that the
+        list still holds those objects.  Else None."""
+        if (isinstance(source, gast.Call) and isinstance(source.func, gast.Name)
+                and source.func.id == "enumerate" and len(source.args) == 1
+                and not source.keywords
+                and self.namespace.get("enumerate", enumerate) is enumerate):
+            source = source.args[0]
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2
+                    and all(isinstance(e, gast.Name) for e in target.elts)):
+                return None
+            key_name, var = (e.id for e in target.elts)
+        elif isinstance(target, gast.Name):
+            key_name, var = None, target.id
+        else:
+            return None
+        if (var not in self.loop_only and not scoped) or var == key_name or (
+                var in self.shadowed):
+            return None
+        if not any(isinstance(n, gast.Call) and (
+                isinstance(n.func, gast.Name) and n.func.id == var
+                or isinstance(n.func, gast.Attribute) and isinstance(n.func.value, gast.Name)
+                and n.func.value.id == var) for stmt in body for n in astwalk.walk(stmt)):
+            return None  # nothing called: an ordinary loop over data
+        table = resolve_free(source, self.namespace, self.is_local)
+        if (not isinstance(table, (list, tuple)) or not 0 < len(table) <= MAX_UNROLLED
+                or not all(is_object(v) or is_function(v) for v in table)):
+            return None
+        base = source.attr if isinstance(source, gast.Attribute) else source.id
+        entries, names = [], []
+        for key, obj in enumerate(table):
+            name = self.bind(base, key, obj) if is_function(obj) and not is_object(obj) \
+                else self.bind_object(base, key, obj)
+            names.append(_name(name))
+            entry = {var: _name(name)}
+            if key_name is not None:
+                entry[key_name] = gast.Constant(value=key, kind=None)
+            entries.append(entry)
+        self.add_guard(source, copy.deepcopy(source), names)
+        return entries
+
+    def bind_object(self, base, key, obj):
+        """A free name bound to ``obj`` when compiling (``layers_0``), never one the
+        function reads live (a global holding it)."""
+        found = self.bound.get(id(obj))
+        if found is not None and found not in self.live:
+            return found
+        base = base if key is None else "%s_%d" % (base.lstrip("_") or "item", key)
+        name, n = base, 1
+        while name in self.live or (name in self.taken
+                                    and self.namespace.get(name, _MISSING) is not obj):
+            n += 1
+            name = "%s_%d" % (base, n)
+        self.taken.add(name)
+        self.namespace[name] = obj
+        self.bound[id(obj)] = name
+        return name
+
     def _comprehension(self, node):
         gens = node.generators
         if len(gens) != 1 or gens[0].ifs or getattr(gens[0], "is_async", 0):
             self.generic_visit(node)
             return node
         entries = self.entries(gens[0].target, gens[0].iter, scoped=True)
+        if entries is None:
+            entries = self.object_entries(gens[0].target, gens[0].iter, [node.elt], True)
         if entries is None:
             self.generic_visit(node)
             return node
@@ -322,6 +456,26 @@ def _literal_tables(fdef, namespace):
     return out
 
 
+def same_objects(table, objects, where, one=False):
+    """Check that ``table`` (``self.layers``, or ``(G.block,)`` with ``one``: read
+    when the derivative runs) still holds ``objects``, the objects whose methods were
+    compiled in (a loop over a list is unrolled): else raise, never run code compiled
+    for other objects.  Its arguments are never differentiated values: it needs no
+    derivative rule."""
+    if len(table) != len(objects) or any(a is not b for a, b in zip(table, objects)):
+        raise S2SADError(
+            "%s is not what it was when the derivative was compiled: it %s, whose methods "
+            "were compiled in. Call s2sad.clear_cache() and transform the function again "
+            "(a new s2sad.grad(f)), or pass the objects as arguments of a function"
+            % (where, "was another object" if one else "held other objects"))
+
+
+def _base(receiver):
+    """A name for the object ``receiver`` (``G.block``) reaches: ``block``."""
+    return (receiver.attr if isinstance(receiver, gast.Attribute) else receiver.id).lstrip(
+        "_") or "item"
+
+
 def _values(table):
     return list(table.values()) if isinstance(table, dict) else list(table)
 
@@ -329,12 +483,13 @@ def _values(table):
 _MISSING = object()
 
 
-def resolve_tables(fdef, namespace, taken):
+def resolve_tables(fdef, namespace, taken, live=()):
     """Resolve the calls through tables in ``fdef`` (edited in place); new names are
-    bound into ``namespace`` and added to ``taken``."""
-    tables = _Tables(fdef, namespace, taken)
+    bound into ``namespace`` and added to ``taken``.  ``live``: the free names read
+    from globals and closure cells when the function runs."""
+    tables = _Tables(fdef, namespace, taken, live)
     if not tables.literals and not any(
-            isinstance(v, (list, tuple, dict)) for v in namespace.values()):
+            isinstance(v, (list, tuple, dict)) or is_object(v) for v in namespace.values()):
         return
     body = []
     for stmt in fdef.body:
@@ -344,4 +499,5 @@ def resolve_tables(fdef, namespace, taken):
     left = {n.id for stmt in body for n in astwalk.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
     dropped = {id(stmt) for name, (stmt, _) in tables.literals.items() if name not in left}
-    fdef.body = [stmt for stmt in body if id(stmt) not in dropped]
+    fdef.body = [gast.copy_location(g, fdef.body[0]) for g in tables.guards] + [
+        stmt for stmt in body if id(stmt) not in dropped]
