@@ -72,6 +72,15 @@ def _assert_tree_close(a, b, **tol):
         np.testing.assert_allclose(a, b, **tol)
 
 
+def dense(W, b, x):
+    return np.tanh(W @ x + b)
+
+
+def two_layers(params, x, y):  # helpers: inlined, so the sweep is one function
+    h = dense(params["W1"], params["b1"], x)
+    return np.sum((dense(params["W2"], params["b2"], h) - y) ** 2)
+
+
 WORKLOADS = {
     "mlp": (mlp, (0, 1, 2, 3), lambda: (RNG.normal(size=(5, 3)), RNG.normal(size=5),
                                         RNG.normal(size=(2, 5)), RNG.normal(size=2),
@@ -82,6 +91,12 @@ WORKLOADS = {
                                         "W2": RNG.normal(size=(4, 5))},
                                        RNG.normal(size=(N, 3)),
                                        np.eye(4)[RNG.integers(0, 4, N)]), (1, 2)),
+    "two_layers": (two_layers, 0, lambda: ({"W1": RNG.normal(size=(5, 3)),
+                                            "b1": RNG.normal(size=5),
+                                            "W2": RNG.normal(size=(2, 5)),
+                                            "b2": RNG.normal(size=2)},
+                                           RNG.normal(size=(N, 3)), RNG.normal(size=(N, 2))),
+                   (1, 2)),
     "logreg": (logreg, 0, lambda: (RNG.normal(size=4), RNG.normal(size=(N, 4)) * 3.0,
                                    np.sign(RNG.normal(size=N))), (1, 2)),
     "least_squares": (least_squares, (0, 1), lambda: (RNG.normal(size=(3, 2)),
@@ -147,6 +162,16 @@ def branchy(w, x):
     return np.sum(w * x ** 2)
 
 
+def scaled_in_place(v, k):
+    v = v * 1.0
+    v[0] = v[0] * k  # a write in place: this helper is not inlined
+    return v
+
+
+def uses_an_in_place_helper(w, x):
+    return np.sum(scaled_in_place(w * x, 3.0) ** 2)
+
+
 def test_what_cannot_be_batched_runs_the_loop():
     w, X = RNG.normal(size=3), RNG.normal(size=(N, 3))
     per_example = s2sad.vmap(s2sad.grad(branchy), in_axes=(None, 0))
@@ -158,6 +183,11 @@ def test_what_cannot_be_batched_runs_the_loop():
     np.testing.assert_allclose(per_label(w, labels),
                                np.stack([2 * w[k] * np.eye(3)[k] for k in labels]))
     assert per_label.last_path.startswith("a loop: ")
+    per_helper = s2sad.vmap(s2sad.grad(uses_an_in_place_helper), in_axes=(None, 0))
+    np.testing.assert_allclose(per_helper(w, X),
+                               _stacked(_loop(s2sad.grad(uses_an_in_place_helper), (w, X),
+                                              (1,))), rtol=1e-12)
+    assert per_helper.last_path.startswith("a loop: ")
 
 
 # --- generated programs --------------------------------------------------------------
@@ -167,7 +197,8 @@ _UNARY = ["np.sin({})", "np.tanh({})", "np.exp(0.3 * ({}))", "np.log1p(({}) ** 2
           "({}) ** 2", "-({})", "np.abs({})"]
 _BINARY = ["({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (1.5 + ({}) ** 2)",
            "np.sum(np.outer({}, {}), axis=0)", "np.mean(np.outer({}, w) * (W.T @ W), axis=1)",
-           "np.maximum({}, {})", "({}) * t ** 2 + ({})[::-1]", "np.where(({}) > t, {}, 0.0)"]
+           "np.maximum({}, {})", "({}) * t ** 2 + ({})[::-1]", "np.where(({}) > t, {}, 0.0)",
+           "helper({}, {})"]
 _VECTORS = ["x", "w", "W.T @ (W @ x)", "x @ W.T @ W", "np.outer(x, w) @ x", "x * t"]
 _SCALARS = ["np.sum({})", "np.mean({})", "({}) @ ({})", "np.sum(W @ ({}))", "({})[0]",
             "np.sum(({})[1:])"]
@@ -200,7 +231,8 @@ _REASONS = []
 def test_generated_programs_agree_with_the_loop(body, scale, seed, n):
     """Batch sizes equal to the examples' lengths (3, 2) too: a misaligned batch axis
     then broadcasts without an error, and only the numbers can tell."""
-    text = "import numpy as np\n\n\ndef f(w, W, x, t):\n    return %s\n" % body
+    text = ("import numpy as np\n\n\ndef helper(a, b):\n    return np.tanh(a) * b + a\n\n\n"
+            "def f(w, W, x, t):\n    return %s\n" % body)
     f, _ = load_program(types.SimpleNamespace(source=text, label="vmap_grad"))
     rng = np.random.default_rng(seed)
     w, W = rng.normal(size=3) * scale, rng.normal(size=(2, 3))

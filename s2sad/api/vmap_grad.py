@@ -3,7 +3,8 @@
 :func:`per_example_gradients` is what :func:`s2sad.vmap` tries first when the mapped
 function is ``s2sad.grad(f, argnums)`` (no ``has_aux``, ``holomorphic``,
 ``return_value``, ``grad_vars``): it compiles ``f``'s joint gradient for one example
-(the slices' shapes), rewrites it so that the mapped parameters carry a leading batch
+(the slices' shapes; module-level helpers that write nothing in place inlined, so
+that it is one function), rewrites it so that the mapped parameters carry a leading batch
 axis (:func:`s2sad.compiler.build_batched.batched_primal`), runs it once on the whole
 batch and returns the gradients with the batch axis first.
 
@@ -89,7 +90,8 @@ def _compile(info, example, mapped):
     check_diff_inputs(fun, example, wrt, "grad", False, False)
     dv = compile_derivative(fun, "grad", wrt, False, scalars=scalar_positions(example),
                             ndims=array_ndims(example), signatures=signature_of(example),
-                            want_value=False, statics=statics_of(example, wrt))
+                            want_value=False, statics=statics_of(example, wrt),
+                            inline_helpers=True)
     if isinstance(dv, BoundDerivative):
         return None, wrt, False, "a bound method"
     fdef = dv.functions[0] if getattr(dv, "functions", None) else None

@@ -103,7 +103,8 @@ def _per_function(fn):
 
 
 def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=(), ndims=(),
-               signatures=None, want_value=True, in_place=False, outputs=None, statics=()):
+               signatures=None, want_value=True, in_place=False, outputs=None, statics=(),
+               inline_helpers=False):
     """Compile (or fetch from the cache) the derivative of ``fn``.
 
     Args:
@@ -132,6 +133,8 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         (``loss(params, activation)``): the code is specialised on each function
         object, called directly where the parameter is called (as JAX retraces on a
         new static argument).
+      inline_helpers: inline the calls of module-level functions that write nothing in
+        place, so that the derivative is one function (``vmap(grad(f))`` batches it).
     Returns:
       a :class:`Derivative`.
     """
@@ -161,14 +164,14 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
                            optimize, tuple(i + 1 if i >= 0 else i for i in scalars),
                            tuple((i + 1 if i >= 0 else i, n) for i, n in ndims),
                            None if signatures is None else (None,) + tuple(signatures),
-                           want_value, in_place, outputs, shifted)
+                           want_value, in_place, outputs, shifted, inline_helpers)
         return BoundDerivative(inner, self_obj)
     if signatures is not None and (mode != "grad" or not optimize):
         raise ValueError("signatures are only used by mode='grad' with optimize=True")
     key = (mode, tuple(wrt), bool(has_aux), bool(optimize), tuple(scalars), tuple(ndims),
            signatures, bool(want_value) or signatures is None,
            bool(in_place) and signatures is not None, outputs, tuple(statics),
-           rules.generation())
+           rules.generation()) + (("inline",) if inline_helpers else ())
     per_fn = _per_function(fn)
     found = per_fn.get(key)
     if found is not None and found.env.check():
@@ -178,7 +181,8 @@ def derivative(fn, mode="grad", wrt=(0,), has_aux=False, optimize=True, scalars=
         if found is None or not found.env.check():  # a global, cell or default changed
             found = per_fn[key] = _build(fn, mode, tuple(wrt), has_aux, optimize,
                                          tuple(scalars), tuple(ndims), signatures,
-                                         want_value, in_place, outputs, tuple(statics))
+                                         want_value, in_place, outputs, tuple(statics),
+                                         inline_helpers)
             stats["transforms"] += 1
     return found
 
@@ -197,13 +201,13 @@ def _custom(fn, mode, wrt, outputs, statics):
 
 
 def _build(fn, mode, wrt, has_aux, optimize, scalars=(), ndims=(), signatures=None,
-           want_value=True, in_place=False, outputs=None, statics=()):
+           want_value=True, in_place=False, outputs=None, statics=(), inline=False):
     key = progress_key(fn, wrt, mode, statics)
     if mode in ("vjp", "jvp", "linearize"):
         IN_PROGRESS.add(key)
     try:
         prep = prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics,
-                       derivative)
+                       derivative, inline)
         if mode == "jvp":
             return build_forward.build(prep, optimize)
         if mode == "linearize":

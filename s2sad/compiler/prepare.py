@@ -58,10 +58,12 @@ class Prepared:
         self.classes, self.outputs = classes, outputs
 
 
-def prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics, compile):
+def prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics, compile,
+            inline=False):
     """Parse ``fn`` and run the passes every mode shares (see the module docstring);
-    ``compile`` is the driver's ``derivative`` (for the helpers).  Returns a
-    :class:`Prepared`."""
+    ``compile`` is the driver's ``derivative`` (for the helpers); ``inline``: inline
+    every call of a module-level function that writes nothing in place (one body, for
+    the batched primal sweeps).  Returns a :class:`Prepared`."""
     parsed = parse_function(fn)
     fence.check(parsed)
     fdef = parsed.fdef
@@ -97,7 +99,7 @@ def prepare(fn, mode, wrt, has_aux, optimize, scalars, ndims, outputs, statics, 
                      namer, parsed.lineno)
     anf(fdef, namer, ctx.namespace, ctx.imports.runtime,
         lambda node, construct, hint: fence.reject(parsed, node, construct, hint),
-        functools.partial(factory, ctx))
+        functools.partial(factory, ctx), inline)
     ctx.locals = local_names(fdef)
     body = fdef.body
     if not body or not isinstance(body[-1], gast.Return):

@@ -42,8 +42,10 @@ from .ops import classify, index_expr
 class ANF(Expressions):
     """Flatten a function body; see the module docstring for the grammar."""
 
-    def __init__(self, namer, free_names, func_name, runtime=None, where=None, factory=None):
+    def __init__(self, namer, free_names, func_name, runtime=None, where=None, factory=None,
+                 inline=False):
         self.namer = namer
+        self.inline_helpers = inline  # every call of a module-level function is inlined
         self.runtime = runtime or (lambda name: name)
         self.where = where
         self.nested = {}
@@ -484,13 +486,14 @@ def _stored_names(target):
     return {n.id for n in astwalk.walk(target) if isinstance(n, gast.Name)}
 
 
-def anf(fdef, namer, free_names, runtime=None, reject=None, factory=None):
+def anf(fdef, namer, free_names, runtime=None, reject=None, factory=None, inline=False):
     """Rewrite ``fdef`` in place into A-normal form; returns it.
 
     ``runtime(name)`` binds an :mod:`s2sad.runtime` helper and returns the name
     to call it by; ``reject(node, construct, hint)`` builds the error for
     constructs found unsupported here; ``factory(node)`` gives the prepared
     ``FunctionDef`` of the module-level function a call's ``func`` node names, if
-    it returns a function (it is then inlined), else None.
+    it returns a function (it is then inlined), else None; with ``inline`` every call
+    of a module-level function is inlined (``factory(node, True)``).
     """
-    return ANF(namer, free_names, fdef.name, runtime, reject, factory).function(fdef)
+    return ANF(namer, free_names, fdef.name, runtime, reject, factory, inline).function(fdef)

@@ -16,6 +16,7 @@ from .. import runtime
 from ..syntax import astwalk
 from ..syntax.annotations import setanno
 from .inline import FunctionValue, comprehension, function_value, inline_call, map_comprehension
+from .inline import writes_in_place
 from .ops import resolve
 
 __all__ = ["Expressions", "load", "assign_stmt"]
@@ -202,6 +203,10 @@ class Expressions:
             # user's function is inlined here, its parameter holding the function value
             fdef = self.factory(func, True)
             if fdef is not None:
+                return inline_call(self, fdef, e)
+        if self.inline_helpers and isinstance(func, (gast.Name, gast.Attribute)):
+            fdef = self.factory(func, True)  # one function body, for the batched sweeps
+            if fdef is not None and not writes_in_place(fdef):
                 return inline_call(self, fdef, e)
         if self.resolves_to(func, map) and len(e.args) >= 2 and not e.keywords:
             return self.simple(map_comprehension(e, self.namer))

@@ -23,7 +23,8 @@ linear in the batched inputs, so its table does not suffice: here
 Everything else goes through the seed rewriter, whose every rule either handles a
 batched value in that position or raises :class:`~s2sad.transforms.batch.NotBatchable`
 (the caller then runs one sweep per example).  Control flow on a batched value, calls
-of the user's helpers (their residuals would be batched), shape queries of batched
+of the user's helpers (their residuals would be batched: the caller compiles with
+``inline_helpers`` so that there are as few as possible), shape queries of batched
 values, and keywords of a ufunc are all NotBatchable.
 """
 import copy

@@ -134,6 +134,34 @@ def function_value(anf, expr):
     return made
 
 
+#: methods that change the object they are called on
+_MUTATING = {"append", "extend", "insert", "pop", "remove", "sort", "fill", "put", "resize",
+             "itemset", "setflags", "clear", "update", "setdefault", "popitem", "reverse",
+             "partition", "at", "__setitem__", "__iadd__"}
+
+
+def writes_in_place(fdef):
+    """True if ``fdef`` may change a value in place: a write into an item or attribute,
+    an augmented assignment (in place on arrays), an ``out=`` argument, a mutating
+    method, or a NumPy function that writes into its argument.  Inlining such a
+    function into its caller (for ``vmap(grad(f))``) is not done: the aliasing pass that
+    models in-place writes has run on the caller already."""
+    for node in astwalk.walk(fdef):
+        if isinstance(node, (gast.AugAssign, gast.Global, gast.Nonlocal)):
+            return True
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and isinstance(
+                node.ctx, (gast.Store, gast.Del)):
+            return True
+        if isinstance(node, gast.Call):
+            if any(k.arg == "out" for k in node.keywords):
+                return True
+            func = node.func
+            if isinstance(func, gast.Attribute) and (
+                    func.attr in _MUTATING or func.attr in ("copyto", "place", "putmask")):
+                return True
+    return False
+
+
 def returns_function(fn):
     """True if every ``return`` of nested def, lambda or factory ``fn`` returns a nested
     def of it or a lambda."""

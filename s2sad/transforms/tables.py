@@ -269,15 +269,10 @@ class _Tables(gast.NodeTransformer):
         table = self.table(source, functions_only=True)
         if table is None or isinstance(table, dict) != (keyed in ("values", "items")):
             return None
-        if keyed in ("index", "items"):
-            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2
-                    and all(isinstance(e, gast.Name) for e in target.elts)):
-                return None
-            key_name, func_name = (e.id for e in target.elts)
-        elif isinstance(target, gast.Name):
-            key_name, func_name = None, target.id
-        else:
+        names = _loop_names(target, keyed in ("index", "items"))
+        if names is None:
             return None
+        key_name, func_name = names
         if (func_name not in self.loop_only and not scoped) or func_name == key_name:
             return None
         pairs = table.items() if isinstance(table, dict) else enumerate(table)
@@ -333,14 +328,12 @@ class _Tables(gast.NodeTransformer):
                 and not source.keywords
                 and self.namespace.get("enumerate", enumerate) is enumerate):
             source = source.args[0]
-            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2
-                    and all(isinstance(e, gast.Name) for e in target.elts)):
-                return None
-            key_name, var = (e.id for e in target.elts)
-        elif isinstance(target, gast.Name):
-            key_name, var = None, target.id
+            names = _loop_names(target, True)
         else:
+            names = _loop_names(target, False)
+        if names is None:
             return None
+        key_name, var = names
         if (var not in self.loop_only and not scoped) or var == key_name or (
                 var in self.shadowed):
             return None
@@ -501,3 +494,16 @@ def resolve_tables(fdef, namespace, taken, live=()):
     dropped = {id(stmt) for name, (stmt, _) in tables.literals.items() if name not in left}
     fdef.body = [gast.copy_location(g, fdef.body[0]) for g in tables.guards] + [
         stmt for stmt in body if id(stmt) not in dropped]
+
+
+def _loop_names(target, keyed):
+    """``(key name or None, element name)`` of a loop target: ``k, v`` when ``keyed``
+    (``enumerate``, ``.items()``), else one name; None for any other target."""
+    if keyed:
+        if not (isinstance(target, gast.Tuple) and len(target.elts) == 2
+                and all(isinstance(e, gast.Name) for e in target.elts)):
+            return None
+        return target.elts[0].id, target.elts[1].id
+    if isinstance(target, gast.Name):
+        return None, target.id
+    return None
