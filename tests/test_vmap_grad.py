@@ -4,12 +4,15 @@ Every result is compared with the loop over examples (``grad`` once per example)
 for the hand-written workloads, with central finite differences; the inputs are
 compared before and after.  ``last_path`` says whether the batched sweep ran: the
 workloads users write (MLPs, logistic regression, least squares) must take it, and
-generated programs must agree with the loop whichever path they take.
+generated programs (this file's, and tests/progen's) must agree with the loop
+whichever path they take.
 """
 import os
 import types
 
 import numpy as np
+import progen
+import progen.loading
 import pytest
 from hypothesis import given, settings, strategies as st
 from progen.loading import load as load_program
@@ -266,3 +269,42 @@ def test_gradients_never_alias_the_callers_arrays():
     assert not np.shares_memory(g, X)
     g[0, 0] = 100.0
     assert X[0, 0] == 0.0
+
+
+# --- programs of tests/progen (written by the generator, not for this feature) ----------
+
+PROGEN_SEED = "vmap-ci-1"
+#: the first 40 programs of the seed without aux (vmap(grad) with has_aux is a loop)
+PROGEN_PROGRAMS = [k for k in range(60) if not progen.program_for(PROGEN_SEED, k).has_aux][:40]
+
+
+def _progen_case(k):
+    """Program ``k``: its function, and a batch of three points (arrays mapped)."""
+    prog = progen.program_for(PROGEN_SEED, k)
+    f, _ = progen.loading.load(prog)
+    rng = np.random.default_rng(k)
+    points = [[rng.normal() * 0.7 + 0.2 if kind == "float" else
+               rng.normal(size=kind) * 0.7 + 0.2 for _, kind in prog.params]
+              for _ in range(3)]
+    return f, points
+
+
+@pytest.mark.parametrize("k", PROGEN_PROGRAMS)
+@pytest.mark.parametrize("mapped", ["first", "all"])
+def test_progen_programs_agree_with_the_loop(k, mapped):
+    f, points = _progen_case(k)
+    n = len(points[0])
+    positions = [0] if mapped == "first" else list(range(n))
+    args = [np.stack([np.asarray(p[i], dtype=float) for p in points]) if i in positions
+            else points[0][i] for i in range(n)]
+    grad = s2sad.grad(f, argnums=tuple(range(n)))
+    try:
+        want = _stacked(_loop(grad, args, positions))
+    except Exception as err:  # s2sad refuses the program: vmap must raise the same
+        with pytest.raises(type(err)):
+            s2sad.vmap(grad, in_axes=tuple(0 if i in positions else None
+                                           for i in range(n)))(*args)
+        return
+    got = s2sad.vmap(grad, in_axes=tuple(0 if i in positions else None for i in range(n)))(*args)
+    _assert_tree_close(tuple(np.asarray(g) for g in got),
+                       tuple(np.asarray(w) for w in want), rtol=1e-9, atol=1e-11)
