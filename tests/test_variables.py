@@ -486,3 +486,17 @@ def test_a_rebound_helper_is_followed():
     finally:
         HELPER = _once
     np.testing.assert_allclose(g(1.5), 1.5 * np.ones(3))
+
+
+COUNTS = s2sad.Variable(np.array([1, 2, 3]))
+
+
+def reads_counts(x):
+    return np.sum(COUNTS.value * x)
+
+
+def test_a_variable_holding_integers_is_named():
+    with pytest.raises(TypeError, match="COUNTS.value in grad_vars holds int64"):
+        s2sad.grad(reads_counts, grad_vars=COUNTS)(1.0)
+    with pytest.raises(TypeError, match="COUNTS.value in grad_vars holds int64"):
+        s2sad.jacrev(reads_counts, grad_vars=COUNTS)(1.0)

@@ -16,7 +16,7 @@ import functools
 
 from .. import pytree
 from ..compiler.variables import Variable, stand_in, unwatch, watch
-from .checks import check_argnums, resolve_argnums
+from .checks import check_argnums, leaf_dtype, resolve_argnums
 from .jacobian_tools import jacobian_result
 
 __all__ = ["DEFAULT_ARGNUM", "transform", "variable_leaves"]
@@ -90,6 +90,8 @@ def transform(make, kind, fun, grad_vars, argnums, has_aux, return_value, api_na
     def wrapper(*args, **kwargs):
         base = base_for(len(args))
         values = [v._value for v in leaves]
+        _check_values(values, state["standin"].names, api_name,
+                      options.get("allow_int", False), options.get("holomorphic", False))
         before = watch(ids)
         try:
             out = base(*values, *args, **kwargs)
@@ -124,6 +126,27 @@ def transform(make, kind, fun, grad_vars, argnums, has_aux, return_value, api_na
         "return_value": return_value,
     }
     return wrapper
+
+
+def _check_values(values, names, api_name, allow_int, holomorphic):
+    """A Variable holding integers, booleans or non-numbers is named (as the Variable
+    read as ``NAME.value``, not as an argument of the stand-in)."""
+    for value, name in zip(values, names):
+        for leaf in pytree.tree_leaves(value):
+            dtype = leaf_dtype(leaf)
+            if dtype is None:
+                raise TypeError("%s: the Variable read as %s.value in grad_vars holds a %s, "
+                                "which is not differentiable" % (api_name, name,
+                                                                 type(leaf).__name__))
+            if dtype.kind in "biu" and not allow_int:
+                raise TypeError(
+                    "%s requires real- or complex-valued inputs, but the Variable read as "
+                    "%s.value in grad_vars holds %s values. Store floats in it, or set "
+                    "allow_int=True." % (api_name, name, dtype.name))
+            if holomorphic and dtype.kind != "c":
+                raise TypeError("%s with holomorphic=True requires complex inputs, but the "
+                                "Variable read as %s.value holds %s values"
+                                % (api_name, name, dtype.name))
 
 
 def _up_to(treedef, tree):
