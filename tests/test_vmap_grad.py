@@ -308,3 +308,27 @@ def test_progen_programs_agree_with_the_loop(k, mapped):
     got = s2sad.vmap(grad, in_axes=tuple(0 if i in positions else None for i in range(n)))(*args)
     _assert_tree_close(tuple(np.asarray(g) for g in got),
                        tuple(np.asarray(w) for w in want), rtol=1e-9, atol=1e-11)
+
+
+SCALE = 2.0
+
+
+def scaled_square(w, x):
+    return SCALE * np.sum(w * x) ** 2
+
+
+def test_a_changed_global_is_read_by_the_batched_sweep():
+    """The batched sweep checks the function's globals as grad does (regression: it
+    kept the value SCALE had when it was compiled)."""
+    global SCALE
+    w, X = np.array([1.0, 2.0]), np.array([[1.0, 0.5], [0.2, 0.3]])
+    per_example = s2sad.vmap(s2sad.grad(scaled_square), in_axes=(None, 0))
+    np.testing.assert_allclose(per_example(w, X), 4.0 * (X @ w)[:, None] * X)
+    try:
+        SCALE = 5.0
+        np.testing.assert_allclose(per_example(w, X), 10.0 * (X @ w)[:, None] * X)
+        assert per_example.last_path == "one batched sweep"
+        SCALE = np.float32(3.0)  # another type: compiled again
+        np.testing.assert_allclose(per_example(w, X), 6.0 * (X @ w)[:, None] * X, rtol=1e-6)
+    finally:
+        SCALE = 2.0

@@ -14,6 +14,8 @@ explicit ``argnums=0``.
 """
 import functools
 
+import numpy as np
+
 from .. import pytree
 from ..compiler.variables import Variable, stand_in, unwatch, watch
 from .checks import check_argnums, leaf_dtype, resolve_argnums
@@ -63,7 +65,7 @@ def transform(make, kind, fun, grad_vars, argnums, has_aux, return_value, api_na
         raise TypeError("%s: return_value must be a bool, got %r" % (api_name, return_value))
     k = len(leaves)
     ids = frozenset(id(v) for v in leaves)
-    state = {}
+    state, checked = {}, set()
 
     def group(parts):
         """``var_grads`` or ``(var_grads, g)`` from the k + m derivatives."""
@@ -90,8 +92,11 @@ def transform(make, kind, fun, grad_vars, argnums, has_aux, return_value, api_na
     def wrapper(*args, **kwargs):
         base = base_for(len(args))
         values = [v._value for v in leaves]
-        _check_values(values, state["standin"].names, api_name,
-                      options.get("allow_int", False), options.get("holomorphic", False))
+        kinds = tuple(v.dtype if type(v) is np.ndarray else None for v in values)
+        if None in kinds or kinds not in checked:  # arrays of a dtype seen are fine
+            _check_values(values, state["standin"].names, api_name,
+                          options.get("allow_int", False), options.get("holomorphic", False))
+            checked.add(kinds)
         before = watch(ids)
         try:
             out = base(*values, *args, **kwargs)

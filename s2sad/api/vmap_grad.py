@@ -17,7 +17,7 @@ are those of the loop either way.
 """
 import numpy as np
 
-from .. import pytree
+from .. import pytree, rules
 from ..compiler.build_batched import batched_primal
 from ..compiler.driver import BoundDerivative
 from .checks import check_diff_inputs, resolve_argnums
@@ -54,15 +54,16 @@ def per_example_gradients(info, args, mapped, cache):
     # is specialised for a number there (as grad(f)(w, 0.5) is)
     example = [(float(a[0]) if a.ndim == 1 and a.dtype == np.float64 else a[0])
                if i in mapped else a for i, a in enumerate(args)]
-    key = (signature_of(example), tuple(mapped))
+    key = (signature_of(example), tuple(mapped), rules.generation())
     entry = cache.get(key)
-    if entry is None:
+    # a global or cell the function reads changed: refreshed, or compiled again
+    if entry is None or (entry[4] is not None and not entry[4].check()):
         try:
             entry = _compile(info, example, mapped)
         except Exception as err:  # the loop raises it where the user expects it
-            entry = (None, (), False, "%s: %s" % (type(err).__name__, err))
+            entry = (None, (), False, "%s: %s" % (type(err).__name__, err), None)
         cache[key] = entry
-    function, wrt, value_free, why = entry
+    function, wrt, value_free, why, _ = entry
     if function is None:
         return None, why
     nb = args[mapped[0]].shape[0]
@@ -93,13 +94,14 @@ def _compile(info, example, mapped):
                             want_value=False, statics=statics_of(example, wrt),
                             inline_helpers=True)
     if isinstance(dv, BoundDerivative):
-        return None, wrt, False, "a bound method"
+        return None, wrt, False, "a bound method", None
     fdef = dv.functions[0] if getattr(dv, "functions", None) else None
     params = [] if fdef is None else [a.id for a in fdef.args.posonlyargs + fdef.args.args]
     if len(params) < len(example):
-        return None, wrt, False, "the generated gradient's parameters"
+        return None, wrt, False, "the generated gradient's parameters", None
     function, why = batched_primal(dv, [params[i] for i in mapped])
-    return function, wrt, bool(getattr(dv, "value_free", False)), why
+    env = dv.env if dv.env.depends() else None
+    return function, wrt, bool(getattr(dv, "value_free", False)), why, env
 
 
 class _Unexpected(Exception):

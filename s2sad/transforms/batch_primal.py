@@ -34,8 +34,8 @@ import numpy as np
 
 from .. import runtime
 from ..runtime import elementwise as runtime_elementwise
-from .batch import NotBatchable, _Rewriter, _call, _name, _separated_advanced, _slice_expr
-from .batch import _text
+from .batch import NotBatchable, _Rewriter, _call, _is_number, _name, _separated_advanced
+from .batch import _slice_expr, _text
 from .ops import resolve
 
 __all__ = ["rewrite_primal"]
@@ -92,6 +92,11 @@ class _PrimalRewriter(_Rewriter):
         if op is gast.MatMult and lb and rb:
             return _call(self.batched_ref("matmul_both"),
                          [self.expr(node.left, pre), self.expr(node.right, pre)])
+        if op in _UFUNC_OF and (_is_number(node.left) or _is_number(node.right)) and not (
+                op is gast.Pow and rb):
+            # with a number literal the one-example operation is the batched one (also
+            # for a container: 2 * (a, b) repeats it either way)
+            return super().binop(node, pre)
         if op in _UFUNC_OF:  # checked at run time: arrays and numbers only
             return self.applied(_UFUNC_OF[op], [node.left, node.right], pre)
         return super().binop(node, pre)

@@ -450,17 +450,26 @@ def _display_lengths(fdef):
             allowed.add(id(node.iter))
         elif _is_call_to(node, "len") and len(node.args) == 1:
             allowed.add(id(node.args[0]))
-    misused = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
-               and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
     out = {}
-    for stmt in fdef.body:
-        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Name)
-                and stores.get(stmt.targets[0].id) == 1):
-            continue
-        value, name = stmt.value, stmt.targets[0].id
+    for stmt, name, only_allowed in bound_once(fdef, stores, allowed):
+        value = stmt.value
         if (isinstance(value, (gast.Tuple, gast.List))
                 and not any(isinstance(e, gast.Starred) for e in value.elts)
-                and (isinstance(value, gast.Tuple) or name not in misused)):
+                and (isinstance(value, gast.Tuple) or only_allowed)):
             out[name] = len(value.elts)
     return out
+
+
+def bound_once(fdef, stores, allowed):
+    """``(stmt, name, only_allowed)`` for each top-level ``name = value`` of ``fdef``
+    binding a name ``stores`` (name -> number of bindings) counts once;
+    ``only_allowed``: every load of the name is one of the nodes whose ids are in
+    ``allowed`` (it is only indexed, iterated over, ...)."""
+    misused = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
+               and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
+    for stmt in fdef.body:
+        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and stores.get(stmt.targets[0].id) == 1):
+            name = stmt.targets[0].id
+            yield stmt, name, name not in misused

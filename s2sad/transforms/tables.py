@@ -45,6 +45,7 @@ from ..errors import S2SADError
 from ..syntax import astwalk
 from ..syntax.printer import unparse
 from .calls import callee, is_function, is_object, resolve_free
+from .desugar import bound_once
 
 __all__ = ["resolve_tables"]
 
@@ -428,23 +429,17 @@ def _literal_tables(fdef, namespace):
                   and it.func.attr in ("values", "items") and not it.args):
                 it = it.func.value
             allowed.add(id(it))
-    misused = {n.id for n in astwalk.walk(fdef) if isinstance(n, gast.Name)
-               and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
     out = {}
-    for stmt in fdef.body:
-        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Name)
-                and stores.get(stmt.targets[0].id) == 1):
-            continue
-        if stmt.targets[0].id in misused:  # passed on, mutated (fs.append(g)), ...
+    for stmt, name, only_allowed in bound_once(fdef, stores, allowed):
+        if not only_allowed:  # passed on, mutated (fs.append(g)), ...
             continue
         value = stmt.value
         if isinstance(value, (gast.List, gast.Tuple)) and value.elts and all(
                 known(e) for e in value.elts):
-            out[stmt.targets[0].id] = (stmt, list(value.elts))
+            out[name] = (stmt, list(value.elts))
         elif isinstance(value, gast.Dict) and value.keys and all(
                 _constant_key(k)[0] and known(v) for k, v in zip(value.keys, value.values)):
-            out[stmt.targets[0].id] = (stmt, {_constant_key(k)[1]: v for k, v in zip(
+            out[name] = (stmt, {_constant_key(k)[1]: v for k, v in zip(
                 value.keys, value.values)})
     return out
 
